@@ -1,0 +1,294 @@
+//! The compiled rule set and the scan: keyword prefilter, then regexes in
+//! windows around the hits, then validators.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use regex::bytes::{Regex, RegexBuilder};
+
+use crate::RuleError;
+use crate::rule::{Kind, Rule};
+use crate::validate::{checksum_ok, looks_like_placeholder, shannon_entropy};
+
+/// How far a single-line window reaches each side of a keyword hit by default.
+const DEFAULT_WINDOW: usize = 1024;
+/// How far a multi-line window reaches each side by default (PEM blocks).
+const DEFAULT_MULTILINE_WINDOW: usize = 8 * 1024;
+
+/// A confirmed match of one rule, as byte offsets into the scanned buffer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Match {
+    /// Index of the rule in its [`RuleSet`].
+    pub rule: usize,
+    /// The whole regex match.
+    pub span: Range<usize>,
+    /// The `secret` group: what is masked and fingerprinted.
+    pub secret: Range<usize>,
+    /// The `value` group (the clue of a metadata rule), or the secret.
+    pub value: Range<usize>,
+}
+
+struct CompiledRule {
+    rule: Rule,
+    regex: Regex,
+    secret_group: usize,
+    value_group: Option<usize>,
+    window: usize,
+}
+
+/// Rules compiled for scanning. Build once, share across threads.
+pub struct RuleSet {
+    rules: Vec<CompiledRule>,
+    automaton: AhoCorasick,
+    /// For each automaton pattern, the rules that keyword belongs to.
+    keyword_rules: Vec<Vec<usize>>,
+}
+
+impl std::fmt::Debug for RuleSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RuleSet")
+            .field("rules", &self.rules.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl RuleSet {
+    /// The built-in rules.
+    pub fn builtin() -> Self {
+        Self::new(crate::builtin::rules()).unwrap_or_else(|e| panic!("built-in rules compile: {e}"))
+    }
+
+    /// Compiles rules; ids must be unique.
+    pub fn new(rules: Vec<Rule>) -> Result<Self, RuleError> {
+        let mut seen = std::collections::HashSet::new();
+        let mut compiled = Vec::with_capacity(rules.len());
+        let mut keyword_index: HashMap<String, usize> = HashMap::new();
+        let mut keywords: Vec<String> = Vec::new();
+        let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
+        for (index, rule) in rules.into_iter().enumerate() {
+            if !seen.insert(rule.id.clone()) {
+                return Err(RuleError::DuplicateId { id: rule.id });
+            }
+            if rule.keywords.iter().all(|k| k.is_empty()) {
+                return Err(RuleError::NoKeywords { id: rule.id });
+            }
+            for keyword in rule.keywords.iter().filter(|k| !k.is_empty()) {
+                let key = keyword.to_ascii_lowercase();
+                let slot = *keyword_index.entry(key.clone()).or_insert_with(|| {
+                    keywords.push(key);
+                    keyword_rules.push(Vec::new());
+                    keywords.len() - 1
+                });
+                if !keyword_rules[slot].contains(&index) {
+                    keyword_rules[slot].push(index);
+                }
+            }
+            compiled.push(compile(rule)?);
+        }
+        let automaton = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&keywords)
+            .map_err(|e| RuleError::Automaton(e.to_string()))?;
+        Ok(RuleSet {
+            rules: compiled,
+            automaton,
+            keyword_rules,
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    pub fn rule(&self, index: usize) -> &Rule {
+        &self.rules[index].rule
+    }
+
+    pub fn rules(&self) -> impl Iterator<Item = &Rule> {
+        self.rules.iter().map(|c| &c.rule)
+    }
+
+    /// The most context any rule may need around a match, in bytes. A caller
+    /// that scans a stream in chunks overlaps them by at least this much.
+    pub fn max_context(&self) -> usize {
+        self.rules
+            .iter()
+            .map(|c| c.window)
+            .max()
+            .unwrap_or(DEFAULT_WINDOW)
+            * 2
+    }
+
+    /// Finds every confirmed match in `haystack`, ordered by position.
+    pub fn scan(&self, haystack: &[u8]) -> Vec<Match> {
+        let windows = self.windows(haystack);
+        let mut matches = Vec::new();
+        for (rule_index, window) in windows {
+            self.confirm(rule_index, haystack, window, &mut matches);
+        }
+        matches.sort_by(|a, b| {
+            (a.secret.start, a.rule, a.span.start).cmp(&(b.secret.start, b.rule, b.span.start))
+        });
+        matches.dedup_by(|a, b| a.rule == b.rule && a.secret == b.secret);
+        self.drop_shadowed_fallbacks(&mut matches);
+        matches
+    }
+
+    /// Keyword pass: for each rule, the merged windows around its hits.
+    fn windows(&self, haystack: &[u8]) -> Vec<(usize, Range<usize>)> {
+        let mut open: HashMap<usize, Range<usize>> = HashMap::new();
+        let mut closed = Vec::new();
+        for hit in self.automaton.find_overlapping_iter(haystack) {
+            for &rule_index in &self.keyword_rules[hit.pattern().as_usize()] {
+                let compiled = &self.rules[rule_index];
+                if let Some(current) = open.get_mut(&rule_index) {
+                    if hit.start() <= current.end {
+                        if hit.end() > current.end {
+                            current.end = window_end(haystack, hit.end(), compiled);
+                        }
+                        continue;
+                    }
+                    let done = std::mem::replace(
+                        current,
+                        window(haystack, hit.start(), hit.end(), compiled),
+                    );
+                    closed.push((rule_index, done));
+                } else {
+                    open.insert(
+                        rule_index,
+                        window(haystack, hit.start(), hit.end(), compiled),
+                    );
+                }
+            }
+        }
+        closed.extend(open);
+        closed
+    }
+
+    fn confirm(
+        &self,
+        rule_index: usize,
+        haystack: &[u8],
+        window: Range<usize>,
+        out: &mut Vec<Match>,
+    ) {
+        let compiled = &self.rules[rule_index];
+        let text = &haystack[window.clone()];
+        for caps in compiled.regex.captures_iter(text) {
+            let Some(secret) = caps.get(compiled.secret_group) else {
+                continue;
+            };
+            if secret.is_empty() {
+                continue;
+            }
+            let value = compiled
+                .value_group
+                .and_then(|g| caps.get(g))
+                .unwrap_or(secret);
+            let whole = caps.get(0).expect("group 0 always matches");
+            if !passes_validators(&compiled.rule, secret.as_bytes()) {
+                continue;
+            }
+            let base = window.start;
+            out.push(Match {
+                rule: rule_index,
+                span: base + whole.start()..base + whole.end(),
+                secret: base + secret.start()..base + secret.end(),
+                value: base + value.start()..base + value.end(),
+            });
+        }
+    }
+
+    /// Drops a catch-all secret match whose secret overlaps a specific rule's.
+    fn drop_shadowed_fallbacks(&self, matches: &mut Vec<Match>) {
+        let specific: Vec<Range<usize>> = matches
+            .iter()
+            .filter(|m| {
+                let rule = &self.rules[m.rule].rule;
+                !rule.fallback && rule.kind == Kind::Secret
+            })
+            .map(|m| m.secret.clone())
+            .collect();
+        if specific.is_empty() {
+            return;
+        }
+        matches.retain(|m| {
+            !self.rules[m.rule].rule.fallback
+                || !specific
+                    .iter()
+                    .any(|s| s.start < m.secret.end && m.secret.start < s.end)
+        });
+    }
+}
+
+fn passes_validators(rule: &Rule, secret: &[u8]) -> bool {
+    if !rule.allow_placeholders && looks_like_placeholder(secret) {
+        return false;
+    }
+    if let Some(floor) = rule.min_entropy {
+        if shannon_entropy(secret) < floor {
+            return false;
+        }
+    }
+    if let Some(kind) = rule.checksum {
+        if !checksum_ok(kind, secret) {
+            return false;
+        }
+    }
+    true
+}
+
+fn compile(rule: Rule) -> Result<CompiledRule, RuleError> {
+    let regex = RegexBuilder::new(&rule.pattern)
+        .unicode(false)
+        .size_limit(16 * 1024 * 1024)
+        .build()
+        .map_err(|e| RuleError::Pattern {
+            id: rule.id.clone(),
+            message: e.to_string(),
+        })?;
+    let names: Vec<Option<&str>> = regex.capture_names().collect();
+    let group = |name: &str| names.iter().position(|n| *n == Some(name));
+    let secret_group = group("secret").ok_or_else(|| RuleError::NoSecretGroup {
+        id: rule.id.clone(),
+    })?;
+    let value_group = group("value");
+    let window = rule.window.unwrap_or(if rule.multiline {
+        DEFAULT_MULTILINE_WINDOW
+    } else {
+        DEFAULT_WINDOW
+    });
+    Ok(CompiledRule {
+        rule,
+        regex,
+        secret_group,
+        value_group,
+        window,
+    })
+}
+
+fn window(haystack: &[u8], start: usize, end: usize, compiled: &CompiledRule) -> Range<usize> {
+    let floor = start.saturating_sub(compiled.window);
+    let begin = if compiled.rule.multiline {
+        floor
+    } else {
+        memchr::memrchr(b'\n', &haystack[floor..start]).map_or(floor, |i| floor + i + 1)
+    };
+    begin..window_end(haystack, end, compiled)
+}
+
+fn window_end(haystack: &[u8], end: usize, compiled: &CompiledRule) -> usize {
+    let ceiling = (end + compiled.window).min(haystack.len());
+    if compiled.rule.multiline {
+        ceiling
+    } else {
+        memchr::memchr(b'\n', &haystack[end..ceiling]).map_or(ceiling, |i| end + i)
+    }
+}

@@ -1,0 +1,196 @@
+//! The rule schema: what a detector is, as data.
+//!
+//! Rules live in `rules/*.toml` (built in) or in a user's configuration. Both
+//! use this one schema, so `modelseal rules check` and the test over the
+//! built-in rules apply the same checks.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// What a rule finds: a credential, or a clue about people and infrastructure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// A credential that grants access by itself.
+    Secret,
+    /// A clue an attacker pieces together: a username, an internal host, a bucket.
+    Metadata,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Secret => "secret",
+            Kind::Metadata => "metadata",
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How bad a finding is. Ordered, so thresholds compare with `>=`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [
+        Severity::Info,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Severity {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Severity::ALL
+            .into_iter()
+            .find(|sev| sev.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| {
+                format!("unknown severity `{s}` (expected info, low, medium, high or critical)")
+            })
+    }
+}
+
+/// What a metadata clue tells about: reports group clues by this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Clue {
+    /// A person's account name, as in `/home/<user>/`.
+    Username,
+    /// An internal host name or URL.
+    Host,
+    /// A private network address.
+    Address,
+    /// An e-mail address.
+    Email,
+    /// A cloud storage bucket or file-system root.
+    Bucket,
+    /// A library and its version.
+    Version,
+}
+
+impl Clue {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Clue::Username => "username",
+            Clue::Host => "host",
+            Clue::Address => "address",
+            Clue::Email => "email",
+            Clue::Bucket => "bucket",
+            Clue::Version => "version",
+        }
+    }
+}
+
+/// A checksum some token formats carry, checked to drop look-alikes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Checksum {
+    /// CRC32 of the token's random part, base62-encoded in its last six
+    /// characters (GitHub `ghp_`/`gho_`/`ghu_`/`ghs_`/`ghr_` and npm `npm_`).
+    Crc32Base62,
+}
+
+/// One detector, exactly as written in a rules file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    /// Stable kebab-case id naming the hazard, e.g. `aws-secret-access-key`.
+    pub id: String,
+    /// One line for people.
+    pub title: String,
+    pub kind: Kind,
+    pub severity: Severity,
+    /// For metadata rules: what the extracted value is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clue: Option<Clue>,
+    /// Literals, matched case-insensitively, that must appear near a match.
+    /// The regex only runs in a window around them.
+    pub keywords: Vec<String>,
+    /// A regex (Rust syntax) with a named group `secret` (the value that is
+    /// masked and fingerprinted) and, for metadata, optionally `value` (the
+    /// clue reports group by; defaults to `secret`).
+    pub pattern: String,
+    /// Bytes around a keyword hit that the regex may see. Default: the
+    /// keyword's line, at most 1 KiB each side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<usize>,
+    /// Whether the window spans lines (PEM blocks and other multi-line secrets).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub multiline: bool,
+    /// Minimum Shannon entropy, in bits per character, of the `secret` group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_entropy: Option<f64>,
+    /// A checksum the secret must carry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<Checksum>,
+    /// A catch-all rule (`password = …`): its match is dropped when a more
+    /// specific rule matched the same text.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fallback: bool,
+    /// Keep values that look like placeholders (`<your-key>`, `xxxx`, `EXAMPLE`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_placeholders: bool,
+    /// What it finds and why that matters.
+    pub description: String,
+    /// How to fix it.
+    pub remediation: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<String>,
+    /// Text that must produce a finding for this rule.
+    pub examples: Vec<String>,
+    /// Text that must not.
+    #[serde(default)]
+    pub counter_examples: Vec<String>,
+}
+
+/// The top level of a rules file: `[[rule]]` blocks.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleFile {
+    #[serde(default)]
+    pub rule: Vec<Rule>,
+}
+
+impl RuleFile {
+    /// Parses a rules file; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Self, crate::RuleError> {
+        toml::from_str(text).map_err(|e| crate::RuleError::Parse {
+            origin: origin.to_owned(),
+            message: e.to_string(),
+        })
+    }
+}

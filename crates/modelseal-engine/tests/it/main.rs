@@ -1,0 +1,2 @@
+mod builtin_rules;
+mod scanning;
