@@ -35,6 +35,7 @@ struct CompiledRule {
     secret_group: usize,
     value_group: Option<usize>,
     window: usize,
+    ignore_pattern: Option<Regex>,
 }
 
 /// Rules compiled for scanning. Build once, share across threads.
@@ -193,7 +194,9 @@ impl RuleSet {
                 .and_then(|g| caps.get(g))
                 .unwrap_or(secret);
             let whole = caps.get(0).expect("group 0 always matches");
-            if !passes_validators(&compiled.rule, secret.as_bytes()) {
+            if !passes_validators(&compiled.rule, secret.as_bytes())
+                || compiled.ignores(value.as_bytes())
+            {
                 continue;
             }
             let base = window.start;
@@ -225,6 +228,19 @@ impl RuleSet {
                     .iter()
                     .any(|s| s.start < m.secret.end && m.secret.start < s.end)
         });
+    }
+}
+
+impl CompiledRule {
+    fn ignores(&self, value: &[u8]) -> bool {
+        self.rule
+            .ignore_values
+            .iter()
+            .any(|v| v.as_bytes().eq_ignore_ascii_case(value))
+            || self
+                .ignore_pattern
+                .as_ref()
+                .is_some_and(|re| re.is_match(value))
     }
 }
 
@@ -260,6 +276,16 @@ fn compile(rule: Rule) -> Result<CompiledRule, RuleError> {
         id: rule.id.clone(),
     })?;
     let value_group = group("value");
+    let ignore_pattern =
+        match &rule.ignore_pattern {
+            Some(pattern) => Some(RegexBuilder::new(pattern).unicode(false).build().map_err(
+                |e| RuleError::Pattern {
+                    id: rule.id.clone(),
+                    message: format!("ignore_pattern: {e}"),
+                },
+            )?),
+            None => None,
+        };
     let window = rule.window.unwrap_or(if rule.multiline {
         DEFAULT_MULTILINE_WINDOW
     } else {
@@ -271,6 +297,7 @@ fn compile(rule: Rule) -> Result<CompiledRule, RuleError> {
         secret_group,
         value_group,
         window,
+        ignore_pattern,
     })
 }
 

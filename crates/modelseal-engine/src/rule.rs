@@ -161,6 +161,14 @@ pub struct Rule {
     /// specific rule matched the same text.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub fallback: bool,
+    /// Values (the `value` group, else `secret`) that are never reported,
+    /// compared case-insensitively: `ubuntu` in `/home/ubuntu/`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignore_values: Vec<String>,
+    /// A regex over the value: a value it matches is not reported
+    /// (`noreply` addresses, documentation domains).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ignore_pattern: Option<String>,
     /// Keep values that look like placeholders (`<your-key>`, `xxxx`, `EXAMPLE`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub allow_placeholders: bool,

@@ -1,14 +1,10 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! modelseal's format readers.
+//!
+//! A format recognises its input by magic bytes first and name second. This
+//! crate starts with the decision every other format builds on: is a blob
+//! text to scan, or binary of no format known yet, to skip without reading
+//! it whole.
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+mod sniff;
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub use sniff::{Content, SNIFF_LEN, classify};

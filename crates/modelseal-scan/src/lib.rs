@@ -1,14 +1,21 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! modelseal's scanning pipeline.
+//!
+//! `source -> formats -> engine -> findings -> filters -> outcome`:
+//! [`source`] enumerates what to read, [`chunk`] streams each blob through the
+//! engine with overlapping chunks, [`finding`] turns matches into findings,
+//! [`filter`] applies allowlists, inline ignores and baselines, and
+//! [`pipeline`] runs it all in parallel. The library never prints: progress
+//! goes to an [`Observer`], results to the caller.
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+pub mod baseline;
+pub mod chunk;
+pub mod config;
+pub mod filter;
+pub mod finding;
+pub mod pipeline;
+pub mod source;
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub use baseline::Baseline;
+pub use config::{Config, ConfigError, LoadedConfig};
+pub use finding::{Finding, Location};
+pub use pipeline::{Observer, Problem, ScanOutcome, ScanSettings, Scanner, Stats};

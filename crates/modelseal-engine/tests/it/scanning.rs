@@ -16,6 +16,8 @@ fn rule(id: &str, keywords: &[&str], pattern: &str) -> Rule {
         min_entropy: None,
         checksum: None,
         fallback: false,
+        ignore_values: vec![],
+        ignore_pattern: None,
         allow_placeholders: false,
         description: "d".into(),
         remediation: "r".into(),

@@ -1,0 +1,221 @@
+//! Streams a blob through the engine in chunks that overlap, so a match across
+//! a chunk boundary is still found once and memory stays bounded.
+
+use std::io::{self, Read};
+
+use modelseal_engine::RuleSet;
+
+/// Default bytes per chunk.
+pub const DEFAULT_CHUNK: usize = 4 * 1024 * 1024;
+/// How much of a long line around a match is kept for snippets and inline
+/// ignore comments.
+const LINE_CONTEXT: usize = 2048;
+
+/// A confirmed match, detached from the chunk it was found in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    /// Index of the rule in the rule set.
+    pub rule: usize,
+    pub secret: Vec<u8>,
+    pub value: Vec<u8>,
+    /// 1-based line and byte column of the secret.
+    pub line: u64,
+    pub column: u64,
+    /// The line holding the secret, cut to a bounded window around it.
+    pub line_text: Vec<u8>,
+    /// Where the secret starts in `line_text`.
+    pub secret_in_line: usize,
+}
+
+/// Scans `reader` to its end; calls `on_hit` for every match in order.
+/// Returns the number of bytes read.
+pub fn scan_stream<R: Read>(
+    rules: &RuleSet,
+    mut reader: R,
+    chunk_size: usize,
+    mut on_hit: impl FnMut(Hit),
+) -> io::Result<u64> {
+    let overlap = rules.max_context().max(4096);
+    let chunk_size = chunk_size.max(overlap * 4);
+    let mut buf: Vec<u8> = Vec::with_capacity(chunk_size);
+    // Lines before `buf[0]`, and bytes before it.
+    let mut lines_before: u64 = 0;
+    let mut offset: u64 = 0;
+    // Bytes at the start of `buf` already covered by the previous chunk.
+    let mut lead = 0usize;
+    loop {
+        let eof = fill(&mut reader, &mut buf, chunk_size)?;
+        let accept_end = if eof { buf.len() } else { buf.len() - overlap };
+        let mut cursor = LineCursor::new(lines_before);
+        for m in rules.scan(&buf) {
+            if m.secret.start < lead || m.secret.start >= accept_end {
+                continue;
+            }
+            let (line, line_start) = cursor.advance(&buf, m.secret.start);
+            let line_end = memchr::memchr(b'\n', &buf[m.secret.start..])
+                .map_or(buf.len(), |i| m.secret.start + i);
+            let from = line_start.max(m.secret.start.saturating_sub(LINE_CONTEXT / 2));
+            let to = line_end
+                .min(m.secret.end + LINE_CONTEXT / 2)
+                .max(m.secret.end);
+            on_hit(Hit {
+                rule: m.rule,
+                secret: buf[m.secret.clone()].to_vec(),
+                value: buf[m.value.clone()].to_vec(),
+                line,
+                column: (m.secret.start - line_start + 1) as u64,
+                line_text: buf[from..to].to_vec(),
+                secret_in_line: m.secret.start - from,
+            });
+        }
+        if eof {
+            return Ok(offset + buf.len() as u64);
+        }
+        // Keep the last two overlaps: one as context before the next accepted
+        // region, one that was not accepted yet.
+        let keep_from = buf.len() - 2 * overlap;
+        lines_before += memchr::memchr_iter(b'\n', &buf[..keep_from]).count() as u64;
+        offset += keep_from as u64;
+        buf.drain(..keep_from);
+        lead = overlap;
+    }
+}
+
+/// Reads until `buf` holds `target` bytes or the reader ends. Returns whether
+/// it ended.
+fn fill<R: Read>(reader: &mut R, buf: &mut Vec<u8>, target: usize) -> io::Result<bool> {
+    while buf.len() < target {
+        let want = (target - buf.len()) as u64;
+        let before = buf.len();
+        match reader.by_ref().take(want).read_to_end(buf) {
+            Ok(_) if buf.len() == before => return Ok(true),
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(false)
+}
+
+/// Counts lines incrementally as matches come in position order.
+struct LineCursor {
+    line: u64,
+    pos: usize,
+    line_start: usize,
+}
+
+impl LineCursor {
+    fn new(lines_before: u64) -> Self {
+        LineCursor {
+            line: lines_before + 1,
+            pos: 0,
+            line_start: 0,
+        }
+    }
+
+    /// The 1-based line of `at` and where that line starts in `buf`.
+    fn advance(&mut self, buf: &[u8], at: usize) -> (u64, usize) {
+        if at < self.pos {
+            // Matches come sorted; a repeat position needs no work.
+            return (self.line, self.line_start);
+        }
+        for i in memchr::memchr_iter(b'\n', &buf[self.pos..at]) {
+            self.line += 1;
+            self.line_start = self.pos + i + 1;
+        }
+        self.pos = at;
+        (self.line, self.line_start)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use modelseal_engine::{Kind, Rule, Severity};
+    use proptest::prelude::*;
+
+    fn token_rules() -> RuleSet {
+        RuleSet::new(vec![Rule {
+            id: "t".into(),
+            title: "t".into(),
+            kind: Kind::Secret,
+            severity: Severity::High,
+            clue: None,
+            keywords: vec!["tok_".into()],
+            pattern: r"\b(?P<secret>tok_[a-z0-9]{24})\b".into(),
+            window: None,
+            multiline: false,
+            min_entropy: None,
+            checksum: None,
+            fallback: false,
+            ignore_values: vec![],
+            ignore_pattern: None,
+            allow_placeholders: true,
+            description: "d".into(),
+            remediation: "r".into(),
+            references: vec![],
+            examples: vec![],
+            counter_examples: vec![],
+        }])
+        .unwrap()
+    }
+
+    fn hits(text: &[u8], chunk: usize) -> Vec<(u64, u64, Vec<u8>)> {
+        let mut out = Vec::new();
+        scan_stream(&token_rules(), text, chunk, |h| {
+            out.push((h.line, h.column, h.secret))
+        })
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn line_and_column() {
+        let text = b"a\nbb\n  tok_q8v2m4x9z1q8v2m4x9z1abcd\n";
+        assert_eq!(
+            hits(text, 1 << 20),
+            vec![(3, 3, b"tok_q8v2m4x9z1q8v2m4x9z1abcd".to_vec())]
+        );
+    }
+
+    /// A reader that returns at most `n` bytes per call, like a pipe.
+    struct Trickle<'a>(&'a [u8], usize);
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            let n = self.1.min(out.len()).min(self.0.len());
+            out[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// Wherever the secrets fall relative to chunk boundaries, each is
+        /// found exactly once, on the right line, whatever the chunk size and
+        /// however the reader splits its reads.
+        #[test]
+        fn chunk_boundaries_lose_and_repeat_nothing(
+            gaps in proptest::collection::vec(0usize..40_000, 1..12),
+            chunk in 1usize..200_000,
+            trickle in 1usize..70_000,
+        ) {
+            let mut text = Vec::new();
+            let mut expected = Vec::new();
+            for (i, gap) in gaps.iter().enumerate() {
+                text.extend(std::iter::repeat_n(b'x', *gap % 97));
+                text.push(b'\n');
+                text.extend(std::iter::repeat_n(b'.', *gap));
+                text.push(b' ');
+                let secret = format!("tok_{:024}", i);
+                let line = text.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+                expected.push((line, secret.clone().into_bytes()));
+                text.extend_from_slice(secret.as_bytes());
+                text.push(b' ');
+            }
+            let mut found = Vec::new();
+            scan_stream(&token_rules(), Trickle(&text, trickle), chunk, |h| found.push((h.line, h.secret))).unwrap();
+            prop_assert_eq!(found, expected);
+        }
+    }
+}

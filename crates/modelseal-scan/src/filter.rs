@@ -1,0 +1,146 @@
+//! What is not reported: allowlisted paths, values and fingerprints, inline
+//! `modelseal:ignore` comments, and baselined findings.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use regex::bytes::RegexSet;
+
+use crate::config::LoadedConfig;
+
+/// The comment that silences a finding on its line.
+pub const IGNORE_MARKER: &[u8] = b"modelseal:ignore";
+
+/// Compiled allowlists.
+#[derive(Debug, Clone)]
+pub struct Filters {
+    paths: GlobSet,
+    root: std::path::PathBuf,
+    values: RegexSet,
+    fingerprints: HashSet<String>,
+}
+
+impl Default for Filters {
+    fn default() -> Self {
+        Filters {
+            paths: GlobSet::empty(),
+            root: ".".into(),
+            values: RegexSet::empty(),
+            fingerprints: HashSet::new(),
+        }
+    }
+}
+
+impl Filters {
+    pub fn new(
+        config: &LoadedConfig,
+        baseline: impl IntoIterator<Item = String>,
+    ) -> Result<Self, String> {
+        let allow = &config.config.allowlist;
+        let mut globs = GlobSetBuilder::new();
+        for pattern in &allow.paths {
+            globs.add(Glob::new(pattern).map_err(|e| format!("allowlist path `{pattern}`: {e}"))?);
+            // `dir/` and `dir` also mean everything below it.
+            let trimmed = pattern.trim_end_matches('/');
+            if !trimmed.contains('*') {
+                globs.add(
+                    Glob::new(&format!("{trimmed}/**"))
+                        .map_err(|e| format!("allowlist path `{pattern}`: {e}"))?,
+                );
+            }
+        }
+        let paths = globs.build().map_err(|e| format!("allowlist paths: {e}"))?;
+        let values = RegexSet::new(&allow.values).map_err(|e| format!("allowlist values: {e}"))?;
+        let mut fingerprints: HashSet<String> = allow.fingerprints.iter().cloned().collect();
+        fingerprints.extend(baseline);
+        let root = std::path::absolute(&config.root).unwrap_or_else(|_| config.root.clone());
+        Ok(Filters {
+            paths,
+            root,
+            values,
+            fingerprints,
+        })
+    }
+
+    /// Whether a file is allowlisted: its path relative to the
+    /// configuration's folder, or as given, matches a glob.
+    pub fn path_allowed(&self, path: &Path) -> bool {
+        if self.paths.is_empty() {
+            return false;
+        }
+        if self.paths.is_match(path) || self.paths.is_match(path.strip_prefix("./").unwrap_or(path))
+        {
+            return true;
+        }
+        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        absolute
+            .strip_prefix(&self.root)
+            .is_ok_and(|rel| self.paths.is_match(rel))
+    }
+
+    pub fn value_allowed(&self, value: &[u8]) -> bool {
+        self.values.is_match(value)
+    }
+
+    pub fn fingerprint_allowed(&self, fingerprint: &str) -> bool {
+        self.fingerprints.contains(fingerprint)
+    }
+}
+
+/// Whether `line` carries `modelseal:ignore` (all rules) or
+/// `modelseal:ignore[rule-a, rule-b]` naming `rule_id`.
+pub fn inline_ignored(line: &[u8], rule_id: &str) -> bool {
+    let mut rest = line;
+    while let Some(at) = memchr::memmem::find(rest, IGNORE_MARKER) {
+        let after = &rest[at + IGNORE_MARKER.len()..];
+        match after.first() {
+            Some(b'[') => {
+                let Some(close) = memchr::memchr(b']', after) else {
+                    return false;
+                };
+                let listed = &after[1..close];
+                if listed
+                    .split(|&b| b == b',')
+                    .any(|id| id.trim_ascii() == rule_id.as_bytes())
+                {
+                    return true;
+                }
+                rest = &after[close..];
+            }
+            Some(b) if b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_' => rest = after,
+            _ => return true,
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inline_markers() {
+        assert!(inline_ignored(b"key = 'abc'  # modelseal:ignore", "any"));
+        assert!(inline_ignored(
+            b"key = 'abc'  # modelseal:ignore[aws-access-key-id]",
+            "aws-access-key-id"
+        ));
+        assert!(inline_ignored(b"x # modelseal:ignore[a, b]", "b"));
+        assert!(!inline_ignored(b"x # modelseal:ignore[a, b]", "c"));
+        assert!(!inline_ignored(b"x # modelseal:ignored", "c"));
+        assert!(!inline_ignored(b"x = 1", "c"));
+    }
+
+    #[test]
+    fn path_globs() {
+        let mut config = LoadedConfig::default();
+        config.root = ".".into();
+        config.config.allowlist.paths = vec!["examples/".into(), "**/*.lock".into()];
+        let filters = Filters::new(&config, []).unwrap();
+        assert!(filters.path_allowed(Path::new("examples/a/b.log")));
+        assert!(filters.path_allowed(Path::new("./examples/a.txt")));
+        assert!(filters.path_allowed(Path::new("x/Cargo.lock")));
+        assert!(!filters.path_allowed(Path::new("src/examples.rs")));
+    }
+}

@@ -1,0 +1,286 @@
+//! The scan: walk, classify, stream through the engine, filter, collect.
+
+use std::io::{self, Read};
+use std::path::PathBuf;
+
+use modelseal_engine::{Kind, RuleSet, fingerprint, mask, mask_in};
+use modelseal_formats::{Content, SNIFF_LEN, classify};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::chunk::{DEFAULT_CHUNK, Hit, scan_stream};
+use crate::filter::{Filters, inline_ignored};
+use crate::finding::{Finding, Location};
+use crate::source::{FileEntry, WalkOptions, describe_io, walk};
+
+/// Receives progress; the binary draws it. Called from worker threads.
+pub trait Observer: Sync {
+    /// The walk is done: this many files and bytes will be read.
+    fn started(&self, _files: u64, _bytes: u64) {}
+    /// One file is done.
+    fn file_done(&self, _bytes: u64) {}
+}
+
+/// An observer that ignores everything.
+pub struct Quiet;
+impl Observer for Quiet {}
+
+/// How to scan, as the user asked.
+#[derive(Debug, Clone)]
+pub struct ScanSettings {
+    /// Print secrets whole instead of masked.
+    pub show_secrets: bool,
+    pub walk: WalkOptions,
+    /// Bytes per chunk when streaming a file.
+    pub chunk_size: usize,
+}
+
+impl Default for ScanSettings {
+    fn default() -> Self {
+        ScanSettings {
+            show_secrets: false,
+            walk: WalkOptions::default(),
+            chunk_size: DEFAULT_CHUNK,
+        }
+    }
+}
+
+/// A part of the input that could not be read. The scan goes on without it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Problem {
+    pub path: String,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Problem {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Counts for the summary.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stats {
+    /// Files (or streams) read through the engine.
+    pub files_scanned: u64,
+    pub bytes_scanned: u64,
+    /// Binary files of no known format, not read past their first bytes.
+    pub binary_skipped: u64,
+    /// Files skipped because an allowlisted path matched.
+    pub paths_allowlisted: u64,
+    /// Matches not reported: allowlists, inline ignores, baseline.
+    pub suppressed: u64,
+}
+
+impl Stats {
+    fn add(&mut self, other: &Stats) {
+        self.files_scanned += other.files_scanned;
+        self.bytes_scanned += other.bytes_scanned;
+        self.binary_skipped += other.binary_skipped;
+        self.paths_allowlisted += other.paths_allowlisted;
+        self.suppressed += other.suppressed;
+    }
+}
+
+/// What a scan produced.
+#[derive(Debug, Clone, Default)]
+pub struct ScanOutcome {
+    pub findings: Vec<Finding>,
+    pub stats: Stats,
+    pub problems: Vec<Problem>,
+}
+
+impl ScanOutcome {
+    fn merge(mut self, other: ScanOutcome) -> Self {
+        self.findings.extend(other.findings);
+        self.problems.extend(other.problems);
+        self.stats.add(&other.stats);
+        self
+    }
+
+    fn sort(&mut self) {
+        self.findings
+            .sort_by(|a, b| (&a.location, &a.rule).cmp(&(&b.location, &b.rule)));
+        self.problems.sort();
+    }
+}
+
+/// Compiled rules, filters and settings, ready to scan many inputs.
+pub struct Scanner {
+    rules: RuleSet,
+    filters: Filters,
+    settings: ScanSettings,
+}
+
+impl Scanner {
+    pub fn new(rules: RuleSet, filters: Filters, settings: ScanSettings) -> Self {
+        Scanner {
+            rules,
+            filters,
+            settings,
+        }
+    }
+
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    /// Scans files and folders, in parallel over files.
+    pub fn scan_paths(&self, roots: &[PathBuf], observer: &dyn Observer) -> ScanOutcome {
+        let mut problems = Vec::new();
+        let files = walk(roots, self.settings.walk, &mut problems);
+        let total_bytes = files.iter().map(|f| f.size).sum();
+        observer.started(files.len() as u64, total_bytes);
+        let mut outcome = files
+            .par_iter()
+            .map(|file| {
+                let result = self.scan_file(file);
+                observer.file_done(file.size);
+                result
+            })
+            .reduce(ScanOutcome::default, ScanOutcome::merge);
+        outcome.problems.extend(problems);
+        outcome.sort();
+        outcome
+    }
+
+    /// Scans one stream, such as standard input, named `name` in findings.
+    pub fn scan_reader(&self, name: &str, reader: impl Read) -> ScanOutcome {
+        let mut outcome = ScanOutcome::default();
+        self.scan_blob(name, reader, &mut outcome);
+        outcome.sort();
+        outcome
+    }
+
+    fn scan_file(&self, file: &FileEntry) -> ScanOutcome {
+        let mut outcome = ScanOutcome::default();
+        let display = file.path.to_string_lossy().into_owned();
+        if self.filters.path_allowed(&file.path) {
+            outcome.stats.paths_allowlisted += 1;
+            return outcome;
+        }
+        match std::fs::File::open(&file.path) {
+            Ok(handle) => self.scan_blob(&display, handle, &mut outcome),
+            Err(e) => outcome.problems.push(Problem::new(
+                display,
+                format!("cannot open: {}", describe_io(&e)),
+            )),
+        }
+        outcome
+    }
+
+    fn scan_blob(&self, display: &str, mut reader: impl Read, outcome: &mut ScanOutcome) {
+        let mut head = Vec::with_capacity(SNIFF_LEN);
+        if let Err(e) = reader
+            .by_ref()
+            .take(SNIFF_LEN as u64)
+            .read_to_end(&mut head)
+        {
+            outcome.problems.push(Problem::new(
+                display,
+                format!("cannot read: {}", describe_io(&e)),
+            ));
+            return;
+        }
+        if classify(&head) == Content::Binary {
+            outcome.stats.binary_skipped += 1;
+            return;
+        }
+        let stream = io::Cursor::new(head).chain(reader);
+        let result = scan_stream(
+            &self.rules,
+            stream,
+            self.settings.chunk_size,
+            |hit| match self.finding(display, hit) {
+                Some(finding) => outcome.findings.push(finding),
+                None => outcome.stats.suppressed += 1,
+            },
+        );
+        match result {
+            Ok(bytes) => {
+                outcome.stats.files_scanned += 1;
+                outcome.stats.bytes_scanned += bytes;
+            }
+            Err(e) => outcome.problems.push(Problem::new(
+                display,
+                format!(
+                    "read stopped part-way ({}); findings before that point are kept",
+                    describe_io(&e)
+                ),
+            )),
+        }
+    }
+
+    /// Turns a hit into a finding, or `None` when a filter accepts it.
+    fn finding(&self, path: &str, hit: Hit) -> Option<Finding> {
+        let rule = self.rules.rule(hit.rule);
+        if inline_ignored(&hit.line_text, &rule.id)
+            || self.filters.value_allowed(&hit.secret)
+            || self.filters.value_allowed(&hit.value)
+        {
+            return None;
+        }
+        let print = fingerprint(&rule.id, &hit.secret);
+        if self.filters.fingerprint_allowed(&print) {
+            return None;
+        }
+        let raw = String::from_utf8_lossy(&hit.secret).into_owned();
+        let reveal = self.settings.show_secrets || rule.kind == Kind::Metadata;
+        let snippet = snippet(&hit, &raw, reveal);
+        Some(Finding {
+            rule: rule.id.clone(),
+            title: rule.title.clone(),
+            kind: rule.kind,
+            severity: rule.severity,
+            clue: rule.clue,
+            location: Location {
+                path: path.to_owned(),
+                members: Vec::new(),
+                field: None,
+                line: Some(hit.line),
+                column: Some(hit.column),
+            },
+            secret: if reveal { sanitize(&raw) } else { mask(&raw) },
+            masked: !reveal,
+            value: (rule.kind == Kind::Metadata)
+                .then(|| sanitize(&String::from_utf8_lossy(&hit.value))),
+            snippet,
+            fingerprint: print,
+        })
+    }
+}
+
+/// Bytes of context kept each side of the secret in a snippet.
+const SNIPPET_CONTEXT: usize = 60;
+
+fn snippet(hit: &Hit, raw: &str, reveal: bool) -> String {
+    let start = hit.secret_in_line.saturating_sub(SNIPPET_CONTEXT);
+    let end = (hit.secret_in_line + hit.secret.len() + SNIPPET_CONTEXT).min(hit.line_text.len());
+    let mut text = String::from_utf8_lossy(&hit.line_text[start..end]).into_owned();
+    if !reveal {
+        text = mask_in(&text, raw);
+    }
+    let mut out = String::new();
+    if start > 0 {
+        out.push('…');
+    }
+    out.push_str(sanitize(text.trim_end_matches(['\r', '\n'])).trim());
+    if end < hit.line_text.len() {
+        out.push('…');
+    }
+    out
+}
+
+/// Control characters from a hostile file must not reach a terminal.
+fn sanitize(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\t' => ' ',
+            c if c.is_control() => '\u{fffd}',
+            c => c,
+        })
+        .collect()
+}

@@ -1,0 +1,149 @@
+//! Scans over real folders on disk.
+
+use std::path::PathBuf;
+
+use modelseal_engine::RuleSet;
+use modelseal_scan::filter::Filters;
+use modelseal_scan::pipeline::Quiet;
+use modelseal_scan::{LoadedConfig, ScanSettings, Scanner};
+
+fn aws_key() -> String {
+    concat!("AKIA", "UJZDEGXDNCF32EPF").to_string()
+}
+
+fn scanner() -> Scanner {
+    Scanner::new(
+        RuleSet::builtin(),
+        Filters::default(),
+        ScanSettings::default(),
+    )
+}
+
+#[test]
+fn finds_masks_and_locates() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("logs")).unwrap();
+    std::fs::write(
+        dir.path().join("logs/train.log"),
+        format!("step 1\nAWS_ACCESS_KEY_ID={}\n", aws_key()),
+    )
+    .unwrap();
+    let outcome = scanner().scan_paths(&[dir.path().to_path_buf()], &Quiet);
+    let finding = outcome
+        .findings
+        .iter()
+        .find(|f| f.rule == "aws-access-key-id")
+        .expect("found");
+    assert_eq!(finding.location.line, Some(2));
+    assert_eq!(finding.location.column, Some(19));
+    assert!(finding.location.path.ends_with("logs/train.log"));
+    assert!(finding.masked);
+    assert!(!finding.secret.contains(&aws_key()));
+    assert!(!finding.snippet.contains(&aws_key()));
+    assert_eq!(outcome.stats.files_scanned, 1);
+}
+
+#[test]
+fn binary_files_are_skipped_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut blob = vec![0u8, 1, 2, 3];
+    blob.extend(aws_key().as_bytes());
+    std::fs::write(dir.path().join("weights.bin"), blob).unwrap();
+    std::fs::write(dir.path().join("empty.txt"), b"").unwrap();
+    let outcome = scanner().scan_paths(&[dir.path().to_path_buf()], &Quiet);
+    assert!(outcome.findings.is_empty());
+    assert_eq!(outcome.stats.binary_skipped, 1);
+    assert_eq!(outcome.stats.files_scanned, 1);
+}
+
+#[test]
+fn missing_paths_and_broken_links_are_problems_not_failures() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("a.env"),
+        format!("AWS_ACCESS_KEY_ID={}\n", aws_key()),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(dir.path().join("nowhere"), dir.path().join("broken")).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(dir.path(), dir.path().join("loop")).unwrap();
+    let outcome = scanner().scan_paths(
+        &[
+            dir.path().to_path_buf(),
+            PathBuf::from("/definitely/not/here"),
+        ],
+        &Quiet,
+    );
+    assert_eq!(outcome.findings.len(), 1, "{:?}", outcome.findings);
+    assert!(
+        outcome
+            .problems
+            .iter()
+            .any(|p| p.path == "/definitely/not/here")
+    );
+    #[cfg(unix)]
+    {
+        assert!(
+            outcome.problems.iter().any(|p| p.path.ends_with("broken")),
+            "{:?}",
+            outcome.problems
+        );
+        assert!(
+            outcome.problems.iter().any(|p| p.message.contains("loop")),
+            "{:?}",
+            outcome.problems
+        );
+    }
+}
+
+#[test]
+fn allowlists_and_inline_ignores() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("fixtures")).unwrap();
+    std::fs::write(
+        dir.path().join("fixtures/a.env"),
+        format!("AWS_ACCESS_KEY_ID={}\n", aws_key()),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("b.env"),
+        format!(
+            "AWS_ACCESS_KEY_ID={}  # modelseal:ignore[aws-access-key-id]\n",
+            aws_key()
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("modelseal.toml"),
+        "[allowlist]\npaths = [\"fixtures/**\"]\n",
+    )
+    .unwrap();
+    let config = LoadedConfig::discover(dir.path()).unwrap().unwrap();
+    let filters = Filters::new(&config, []).unwrap();
+    let scanner = Scanner::new(RuleSet::builtin(), filters, ScanSettings::default());
+    let outcome = scanner.scan_paths(&[dir.path().to_path_buf()], &Quiet);
+    assert!(outcome.findings.is_empty(), "{:?}", outcome.findings);
+    assert_eq!(outcome.stats.paths_allowlisted, 1);
+    assert_eq!(outcome.stats.suppressed, 1);
+}
+
+#[test]
+fn stdin_like_streams() {
+    let text = format!("export AWS_ACCESS_KEY_ID={}\n", aws_key());
+    let outcome = scanner().scan_reader("-", text.as_bytes());
+    assert_eq!(outcome.findings.len(), 1);
+    assert_eq!(outcome.findings[0].location.path, "-");
+}
+
+#[test]
+fn show_secrets_reveals() {
+    let settings = ScanSettings {
+        show_secrets: true,
+        ..ScanSettings::default()
+    };
+    let scanner = Scanner::new(RuleSet::builtin(), Filters::default(), settings);
+    let outcome = scanner.scan_reader("-", format!("AWS_ACCESS_KEY_ID={}", aws_key()).as_bytes());
+    assert_eq!(outcome.findings[0].secret, aws_key());
+    assert!(!outcome.findings[0].masked);
+}
