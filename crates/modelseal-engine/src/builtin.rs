@@ -9,6 +9,10 @@ pub const FILES: &[(&str, &str)] = &[
     ("ai.toml", include_str!("../../../rules/ai.toml")),
     ("aws.toml", include_str!("../../../rules/aws.toml")),
     ("azure.toml", include_str!("../../../rules/azure.toml")),
+    (
+        "cloud-platforms.toml",
+        include_str!("../../../rules/cloud-platforms.toml"),
+    ),
     ("gcp.toml", include_str!("../../../rules/gcp.toml")),
     ("generic.toml", include_str!("../../../rules/generic.toml")),
     (
@@ -20,14 +24,23 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../../../rules/huggingface.toml"),
     ),
     (
+        "messaging.toml",
+        include_str!("../../../rules/messaging.toml"),
+    ),
+    (
         "metadata.toml",
         include_str!("../../../rules/metadata.toml"),
     ),
     ("mlops.toml", include_str!("../../../rules/mlops.toml")),
     (
+        "packages.toml",
+        include_str!("../../../rules/packages.toml"),
+    ),
+    (
         "private-keys.toml",
         include_str!("../../../rules/private-keys.toml"),
     ),
+    ("saas.toml", include_str!("../../../rules/saas.toml")),
 ];
 
 /// Parses all built-in rules. A parse error here is a bug caught by tests.

@@ -139,7 +139,41 @@ impl RuleSet {
         });
         matches.dedup_by(|a, b| a.rule == b.rule && a.secret == b.secret);
         self.drop_shadowed_fallbacks(&mut matches);
+        self.drop_same_secret_twice(&mut matches);
         matches
+    }
+
+    /// Two specific rules can own the same text (a Gemini key is also a
+    /// Google API key): one finding is enough. The more severe rule stays;
+    /// on a tie, the one listed first.
+    fn drop_same_secret_twice(&self, matches: &mut Vec<Match>) {
+        let mut keep = vec![true; matches.len()];
+        for i in 0..matches.len() {
+            for j in i + 1..matches.len() {
+                if matches[j].secret.start != matches[i].secret.start {
+                    break;
+                }
+                if !keep[i] || !keep[j] || matches[j].secret != matches[i].secret {
+                    continue;
+                }
+                let (a, b) = (
+                    &self.rules[matches[i].rule].rule,
+                    &self.rules[matches[j].rule].rule,
+                );
+                if a.kind != Kind::Secret || b.kind != Kind::Secret {
+                    continue;
+                }
+                if (b.severity, std::cmp::Reverse(matches[j].rule))
+                    > (a.severity, std::cmp::Reverse(matches[i].rule))
+                {
+                    keep[i] = false;
+                } else {
+                    keep[j] = false;
+                }
+            }
+        }
+        let mut flags = keep.into_iter();
+        matches.retain(|_| flags.next().unwrap_or(true));
     }
 
     /// Keyword pass: for each rule, the merged windows around its hits.

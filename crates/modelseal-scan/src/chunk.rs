@@ -18,7 +18,7 @@ pub struct Hit {
     pub rule: usize,
     pub secret: Vec<u8>,
     pub value: Vec<u8>,
-    /// 1-based line and byte column of the secret.
+    /// 1-based line and column (in characters) of the secret.
     pub line: u64,
     pub column: u64,
     /// The line holding the secret, cut to a bounded window around it.
@@ -63,7 +63,7 @@ pub fn scan_stream<R: Read>(
                 secret: buf[m.secret.clone()].to_vec(),
                 value: buf[m.value.clone()].to_vec(),
                 line,
-                column: (m.secret.start - line_start + 1) as u64,
+                column: code_points(&buf[line_start..m.secret.start]) + 1,
                 line_text: buf[from..to].to_vec(),
                 secret_in_line: m.secret.start - from,
             });
@@ -79,6 +79,11 @@ pub fn scan_stream<R: Read>(
         buf.drain(..keep_from);
         lead = overlap;
     }
+}
+
+/// Characters in a UTF-8 slice (bytes that do not continue a character).
+fn code_points(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count() as u64
 }
 
 /// Reads until `buf` holds `target` bytes or the reader ends. Returns whether

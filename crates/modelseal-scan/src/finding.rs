@@ -20,7 +20,7 @@ pub struct Location {
     /// 1-based line, for text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<u64>,
-    /// 1-based column in bytes, for text.
+    /// 1-based column in characters (Unicode code points), for text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub column: Option<u64>,
 }

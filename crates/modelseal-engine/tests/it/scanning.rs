@@ -93,3 +93,14 @@ fn binary_junk_does_not_panic() {
         .collect();
     let _ = set.scan(&junk);
 }
+
+#[test]
+fn same_secret_from_two_specific_rules_is_reported_once() {
+    let mut severe = rule("severe", &["tok_"], r"(?P<secret>tok_[a-z0-9]{10})");
+    severe.severity = Severity::Critical;
+    let plain = rule("plain", &["key"], r"key=(?P<secret>tok_[a-z0-9]{10})");
+    let set = RuleSet::new(vec![plain, severe]).unwrap();
+    let found = set.scan(b"key=tok_q8v2m4x9z1");
+    assert_eq!(found.len(), 1);
+    assert_eq!(set.rule(found[0].rule).id, "severe");
+}

