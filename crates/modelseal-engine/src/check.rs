@@ -34,7 +34,7 @@ pub fn check_rule(rule: &Rule) -> Vec<RuleProblem> {
         problems.push(RuleProblem {
             rule: rule.id.clone(),
             message,
-        })
+        });
     };
     if !is_kebab_case(&rule.id) {
         problem("id must be kebab-case (lowercase letters, digits, single dashes)".into());

@@ -71,7 +71,7 @@ impl RuleSet {
             if !seen.insert(rule.id.clone()) {
                 return Err(RuleError::DuplicateId { id: rule.id });
             }
-            if rule.keywords.iter().all(|k| k.is_empty()) {
+            if rule.keywords.iter().all(std::string::String::is_empty) {
                 return Err(RuleError::NoKeywords { id: rule.id });
             }
             for keyword in rule.keywords.iter().filter(|k| !k.is_empty()) {

@@ -59,7 +59,7 @@ fn bytes(n: u64) -> String {
     format!("{value:.1} {}", UNITS[unit])
 }
 
-pub fn write(report: &Report<'_>, options: &HumanOptions, out: &mut dyn Write) -> io::Result<()> {
+pub fn write(report: &Report<'_>, options: HumanOptions, out: &mut dyn Write) -> io::Result<()> {
     let paint = Paint {
         color: options.color,
     };

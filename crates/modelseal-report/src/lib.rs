@@ -42,7 +42,7 @@ pub struct Report<'a> {
 pub fn write(
     report: &Report<'_>,
     format: Format,
-    human: &HumanOptions,
+    human: HumanOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     match format {

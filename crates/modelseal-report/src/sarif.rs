@@ -70,7 +70,7 @@ fn descriptor(rule: &Rule) -> Value {
         rule.remediation.trim()
     );
     if let Some(reference) = rule.references.first() {
-        help_text.push_str(&format!("\n\nReference: {reference}"));
+        help_text = format!("{help_text}\n\nReference: {reference}");
     }
     let markdown = format!(
         "**{}**\n\n{}\n\n**How to fix.** {}",

@@ -168,7 +168,7 @@ mod tests {
     fn hits(text: &[u8], chunk: usize) -> Vec<(u64, u64, Vec<u8>)> {
         let mut out = Vec::new();
         scan_stream(&token_rules(), text, chunk, |h| {
-            out.push((h.line, h.column, h.secret))
+            out.push((h.line, h.column, h.secret));
         })
         .unwrap();
         out
@@ -212,8 +212,8 @@ mod tests {
                 text.push(b'\n');
                 text.extend(std::iter::repeat_n(b'.', *gap));
                 text.push(b' ');
-                let secret = format!("tok_{:024}", i);
-                let line = text.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+                let secret = format!("tok_{i:024}");
+                let line = memchr::memchr_iter(b'\n', &text).count() as u64 + 1;
                 expected.push((line, secret.clone().into_bytes()));
                 text.extend_from_slice(secret.as_bytes());
                 text.push(b' ');

@@ -43,7 +43,7 @@ impl Filters {
             globs.add(Glob::new(pattern).map_err(|e| format!("allowlist path `{pattern}`: {e}"))?);
             // `dir/` and `dir` also mean everything below it.
             let trimmed = pattern.trim_end_matches('/');
-            if !trimmed.contains('*') {
+            if pattern.ends_with('/') || !trimmed.contains('*') {
                 globs.add(
                     Glob::new(&format!("{trimmed}/**"))
                         .map_err(|e| format!("allowlist path `{pattern}`: {e}"))?,
@@ -134,13 +134,21 @@ mod tests {
 
     #[test]
     fn path_globs() {
-        let mut config = LoadedConfig::default();
-        config.root = ".".into();
-        config.config.allowlist.paths = vec!["examples/".into(), "**/*.lock".into()];
+        let mut config = LoadedConfig {
+            root: ".".into(),
+            ..LoadedConfig::default()
+        };
+        config.config.allowlist.paths = vec![
+            "examples/".into(),
+            "**/*.lock".into(),
+            "crates/*/tests/".into(),
+        ];
         let filters = Filters::new(&config, []).unwrap();
         assert!(filters.path_allowed(Path::new("examples/a/b.log")));
         assert!(filters.path_allowed(Path::new("./examples/a.txt")));
         assert!(filters.path_allowed(Path::new("x/Cargo.lock")));
         assert!(!filters.path_allowed(Path::new("src/examples.rs")));
+        assert!(filters.path_allowed(Path::new("crates/a/tests/it/main.rs")));
+        assert!(!filters.path_allowed(Path::new("crates/a/src/tests.rs")));
     }
 }

@@ -194,7 +194,7 @@ impl Scanner {
             &self.rules,
             stream,
             self.settings.chunk_size,
-            |hit| match self.finding(display, hit) {
+            |hit| match self.finding(display, &hit) {
                 Some(finding) => outcome.findings.push(finding),
                 None => outcome.stats.suppressed += 1,
             },
@@ -215,7 +215,7 @@ impl Scanner {
     }
 
     /// Turns a hit into a finding, or `None` when a filter accepts it.
-    fn finding(&self, path: &str, hit: Hit) -> Option<Finding> {
+    fn finding(&self, path: &str, hit: &Hit) -> Option<Finding> {
         let rule = self.rules.rule(hit.rule);
         if inline_ignored(&hit.line_text, &rule.id)
             || self.filters.value_allowed(&hit.secret)
@@ -229,7 +229,7 @@ impl Scanner {
         }
         let raw = String::from_utf8_lossy(&hit.secret).into_owned();
         let reveal = self.settings.show_secrets || rule.kind == Kind::Metadata;
-        let snippet = snippet(&hit, &raw, reveal);
+        let snippet = snippet(hit, &raw, reveal);
         Some(Finding {
             rule: rule.id.clone(),
             title: rule.title.clone(),

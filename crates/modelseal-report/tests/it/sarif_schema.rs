@@ -37,7 +37,7 @@ fn render(format: Format) -> String {
         tool_version: "0.0.0-test",
     };
     let mut out = Vec::new();
-    write(&report, format, &HumanOptions::default(), &mut out).unwrap();
+    write(&report, format, HumanOptions::default(), &mut out).unwrap();
     String::from_utf8(out).unwrap()
 }
 

@@ -1,0 +1,192 @@
+//! The command line, parsed by clap. Nothing here reaches the libraries: the
+//! commands turn it into plain settings.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use modelseal_engine::Severity;
+
+/// Find what an attacker would find in a model package (keys in training
+/// logs, tokens in configs, usernames and internal hosts in metadata) before
+/// it is published.
+#[derive(Debug, Parser)]
+#[command(name = "modelseal", version, propagate_version = true)]
+#[command(
+    after_help = "Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error or nothing \
+could be scanned, 3 no findings but part of the input could not be read."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan files, folders or standard input for secrets and metadata leaks.
+    #[command(after_long_help = SCAN_EXAMPLES)]
+    Scan(ScanArgs),
+    /// List, explain and check detection rules.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+const SCAN_EXAMPLES: &str = "\
+Examples:
+  modelseal scan ./my-model                      human report, secrets masked
+  modelseal scan logs/ config.json --format sarif -o modelseal.sarif
+  modelseal scan . --fail-on high                fail CI only on high and critical
+  modelseal scan . --write-baseline .modelseal-baseline.json
+  modelseal scan . --baseline .modelseal-baseline.json
+  python train.py 2>&1 | modelseal scan -        standard input
+
+Exit codes:
+  0  nothing at or above --fail-on
+  1  findings at or above --fail-on
+  2  usage error, or nothing could be scanned
+  3  no findings, but part of the input could not be read
+
+Configuration is read from modelseal.toml, .modelseal.toml or [tool.modelseal] in
+pyproject.toml, in the scanned folder or the nearest folder above it.";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Grouped by file, for people.
+    Human,
+    /// One JSON document with findings, clues, stats and problems.
+    Json,
+    /// One JSON finding per line.
+    Jsonl,
+    /// SARIF 2.1.0 for code-scanning services.
+    Sarif,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SeverityArg {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl From<SeverityArg> for Severity {
+    fn from(value: SeverityArg) -> Self {
+        match value {
+            SeverityArg::Info => Severity::Info,
+            SeverityArg::Low => Severity::Low,
+            SeverityArg::Medium => Severity::Medium,
+            SeverityArg::High => Severity::High,
+            SeverityArg::Critical => Severity::Critical,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files and folders to scan; `-` reads standard input.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Report format.
+    #[arg(short, long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+
+    /// Write the report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Exit 1 when a finding is at or above this severity
+    /// [default: the configuration's `fail_on`, else low].
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<SeverityArg>,
+
+    /// Report only findings at or above this severity.
+    #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = SeverityArg::Info)]
+    pub min_severity: SeverityArg,
+
+    /// Print secrets whole instead of masked. The report then holds live
+    /// credentials: handle it like one.
+    #[arg(long)]
+    pub show_secrets: bool,
+
+    /// Read configuration from FILE instead of looking for one.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+
+    /// Use no configuration file.
+    #[arg(long)]
+    pub no_config: bool,
+
+    /// Do not report findings recorded in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Record every current finding in FILE as accepted, and exit 0.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+
+    /// Skip files that .gitignore and .ignore files name. By default every
+    /// file is read: a published package contains what it contains.
+    #[arg(long)]
+    pub respect_gitignore: bool,
+
+    /// Worker threads [default: one per core].
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Never draw a progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+
+    /// When to colour the human report.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// List the rules in force (built-in and from configuration).
+    List(RulesListArgs),
+    /// Explain one rule: what it finds, why it matters, how to fix it.
+    Explain(RulesExplainArgs),
+    /// Check rules files: schema, patterns, examples and counter-examples.
+    Check(RulesCheckArgs),
+    /// Print the rules reference in Markdown (docs/rules.md is made with this).
+    Docs,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesListArgs {
+    /// Only rules of this kind.
+    #[arg(long, value_parser = ["secret", "metadata"])]
+    pub kind: Option<String>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Read configuration from FILE (its extra and disabled rules count).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesExplainArgs {
+    /// The rule id, e.g. aws-secret-access-key.
+    pub id: String,
+    /// Read configuration from FILE (to explain its rules too).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesCheckArgs {
+    /// Rules files (TOML, `[[rule]]` blocks) or configuration files.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}

@@ -1,0 +1,3 @@
+pub mod rules;
+pub mod scan;
+mod setup;

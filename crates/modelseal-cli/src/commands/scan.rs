@@ -1,0 +1,159 @@
+//! `modelseal scan`.
+
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use modelseal_engine::Severity;
+use modelseal_report::{Format, HumanOptions, Report};
+use modelseal_scan::filter::Filters;
+use modelseal_scan::source::WalkOptions;
+use modelseal_scan::{Baseline, ScanOutcome, ScanSettings, Scanner};
+
+use super::setup;
+use crate::args::{ColorChoice, OutputFormat, ScanArgs};
+use crate::exit::Code;
+use crate::progress::Progress;
+
+pub fn run(args: &ScanArgs) -> Result<Code> {
+    if let Some(threads) = args.threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads.max(1))
+            .build_global()
+            .context("cannot start worker threads")?;
+    }
+    let reads_stdin = args.paths.iter().any(|p| p == Path::new("-"));
+    if reads_stdin && args.paths.len() > 1 {
+        bail!("`-` (standard input) cannot be combined with other paths");
+    }
+    let start = if reads_stdin {
+        PathBuf::from(".")
+    } else {
+        args.paths[0].clone()
+    };
+    let config = setup::load_config(args.config.as_deref(), args.no_config, &start)?;
+    let rules = setup::rule_set(&config)?;
+
+    let baseline_path = args.baseline.clone().or_else(|| config.baseline_path());
+    let accepted: Vec<String> = match (&baseline_path, &args.write_baseline) {
+        // Writing a baseline records everything found now.
+        (_, Some(_)) | (None, None) => Vec::new(),
+        (Some(path), None) => {
+            if args.baseline.is_none() && !path.exists() {
+                eprintln!(
+                    "warning: the configured baseline {} does not exist yet",
+                    path.display()
+                );
+                Vec::new()
+            } else {
+                Baseline::read(path)
+                    .map_err(anyhow::Error::msg)?
+                    .fingerprints()
+                    .map(str::to_owned)
+                    .collect()
+            }
+        }
+    };
+    let filters = Filters::new(&config, accepted).map_err(anyhow::Error::msg)?;
+    let settings = ScanSettings {
+        show_secrets: args.show_secrets,
+        walk: WalkOptions {
+            respect_gitignore: args.respect_gitignore,
+        },
+        ..ScanSettings::default()
+    };
+    let scanner = Scanner::new(rules, filters, settings);
+
+    let mut outcome = if reads_stdin {
+        let stdin = std::io::stdin();
+        scanner.scan_reader("-", stdin.lock())
+    } else {
+        let progress = Progress::new(!args.no_progress);
+        let outcome = scanner.scan_paths(&args.paths, &progress);
+        progress.finish();
+        outcome
+    };
+    let min_severity: Severity = args.min_severity.into();
+    outcome.findings.retain(|f| f.severity >= min_severity);
+
+    for problem in &outcome.problems {
+        eprintln!("warning: {}: {}", problem.path, problem.message);
+    }
+    if let Some(path) = &args.write_baseline {
+        Baseline::from_findings(&outcome.findings)
+            .write(path)
+            .map_err(anyhow::Error::msg)?;
+        eprintln!(
+            "wrote {} finding(s) to the baseline {}; scans with --baseline {} report only new ones",
+            outcome.findings.len(),
+            path.display(),
+            path.display()
+        );
+    }
+
+    write_report(args, &scanner, &outcome)?;
+
+    let fail_on = args
+        .fail_on
+        .map(Severity::from)
+        .or(config.config.fail_on)
+        .unwrap_or(Severity::Low);
+    Ok(exit_code(&outcome, fail_on, args.write_baseline.is_some()))
+}
+
+fn exit_code(outcome: &ScanOutcome, fail_on: Severity, wrote_baseline: bool) -> Code {
+    let nothing_read = outcome.stats.files_scanned == 0
+        && outcome.stats.binary_skipped == 0
+        && outcome.stats.paths_allowlisted == 0
+        && !outcome.problems.is_empty();
+    if nothing_read {
+        eprintln!("error: nothing could be scanned");
+        return Code::Usage;
+    }
+    if wrote_baseline {
+        return Code::Clean;
+    }
+    if outcome.findings.iter().any(|f| f.severity >= fail_on) {
+        Code::Findings
+    } else if !outcome.problems.is_empty() {
+        Code::Incomplete
+    } else {
+        Code::Clean
+    }
+}
+
+fn write_report(args: &ScanArgs, scanner: &Scanner, outcome: &ScanOutcome) -> Result<()> {
+    let format = match args.format {
+        OutputFormat::Human => Format::Human,
+        OutputFormat::Json => Format::Json,
+        OutputFormat::Jsonl => Format::Jsonl,
+        OutputFormat::Sarif => Format::Sarif,
+    };
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let report = Report {
+        findings: &outcome.findings,
+        stats: &outcome.stats,
+        problems: &outcome.problems,
+        rules: scanner.rules().rules().collect(),
+        tool_version: env!("CARGO_PKG_VERSION"),
+    };
+    let human = HumanOptions { color };
+    if let Some(path) = &args.output {
+        let file = std::fs::File::create(path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        let mut out = BufWriter::new(file);
+        modelseal_report::write(&report, format, human, &mut out)?;
+        out.flush()?;
+    } else {
+        let stdout = std::io::stdout();
+        let mut out = BufWriter::new(stdout.lock());
+        modelseal_report::write(&report, format, human, &mut out)?;
+        out.flush()?;
+    }
+    Ok(())
+}

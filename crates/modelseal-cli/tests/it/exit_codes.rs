@@ -1,0 +1,138 @@
+//! Exit codes CI relies on.
+
+use crate::{aws_pair, modelseal};
+
+#[test]
+fn clean_folder_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes.md"), "nothing to see\n").unwrap();
+    modelseal()
+        .args(["scan", "--no-config"])
+        .arg(dir.path())
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn findings_exit_1_and_fail_on_raises_the_bar() {
+    let dir = tempfile::tempdir().unwrap();
+    let (id, _) = aws_pair();
+    std::fs::write(
+        dir.path().join("train.log"),
+        format!("AWS_ACCESS_KEY_ID={id}\n"),
+    )
+    .unwrap();
+    modelseal()
+        .args(["scan", "--no-config"])
+        .arg(dir.path())
+        .assert()
+        .code(1);
+    // The key id alone is `high`.
+    modelseal()
+        .args(["scan", "--no-config", "--fail-on", "critical"])
+        .arg(dir.path())
+        .assert()
+        .code(0);
+    modelseal()
+        .args(["scan", "--no-config", "--fail-on", "high"])
+        .arg(dir.path())
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn info_findings_do_not_fail_by_default() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("requirements.txt"), "torch==1.9.0\n").unwrap();
+    let out = modelseal()
+        .args(["scan", "--no-config", "--format", "jsonl"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("library-version"));
+    let out = modelseal()
+        .args([
+            "scan",
+            "--no-config",
+            "--format",
+            "jsonl",
+            "--min-severity",
+            "low",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn nothing_readable_exits_2() {
+    modelseal()
+        .args(["scan", "--no-config", "/definitely/not/here"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("/definitely/not/here"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    modelseal()
+        .args(["scan", "--format", "xml", "."])
+        .assert()
+        .code(2);
+    modelseal().args(["scan"]).assert().code(2);
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_part_without_findings_exits_3() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ok.txt"), "fine\n").unwrap();
+    std::os::unix::fs::symlink(dir.path().join("gone"), dir.path().join("dangling")).unwrap();
+    modelseal()
+        .args(["scan", "--no-config"])
+        .arg(dir.path())
+        .assert()
+        .code(3)
+        .stderr(predicates::str::contains("dangling"));
+}
+
+#[test]
+fn stdin_is_scanned() {
+    let (id, secret) = aws_pair();
+    let out = modelseal()
+        .args(["scan", "--no-config", "--format", "jsonl", "-"])
+        .write_stdin(format!(
+            "AWS_ACCESS_KEY_ID={id}\nAWS_SECRET_ACCESS_KEY={secret}\n"
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(!text.contains(&secret));
+    assert!(text.contains("\"path\":\"-\""));
+}
+
+#[test]
+fn output_file_and_broken_pipe() {
+    let dir = tempfile::tempdir().unwrap();
+    let (id, _) = aws_pair();
+    std::fs::write(
+        dir.path().join("a.env"),
+        format!("AWS_ACCESS_KEY_ID={id}\n").repeat(2000),
+    )
+    .unwrap();
+    let report = dir.path().join("out.sarif");
+    modelseal()
+        .args(["scan", "--no-config", "--format", "sarif", "-o"])
+        .arg(&report)
+        .arg(dir.path().join("a.env"))
+        .assert()
+        .code(1)
+        .stdout("");
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 2000);
+}

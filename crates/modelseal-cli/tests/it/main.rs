@@ -1,0 +1,33 @@
+//! The `modelseal` binary as a user runs it.
+
+mod baseline;
+mod config;
+mod example;
+mod exit_codes;
+mod rules;
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+
+pub fn modelseal() -> Command {
+    let mut cmd = Command::cargo_bin("modelseal").expect("binary built");
+    cmd.env_remove("NO_COLOR");
+    cmd
+}
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// A well-formed, fake AWS key pair, assembled at run time so this source
+/// file holds nothing a scanner would flag.
+pub fn aws_pair() -> (String, String) {
+    (
+        concat!("AKIA", "QX7MZB2KDPL4NWRT").to_string(),
+        concat!("tK9vQ2mR7xLp4Wz", "N8bJ3cY6hF1dS5gA0eU+/oXy3").to_string(),
+    )
+}
