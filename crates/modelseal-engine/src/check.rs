@@ -57,7 +57,7 @@ pub fn check_rule(rule: &Rule) -> Vec<RuleProblem> {
     if rule.examples.is_empty() {
         problem("needs at least one example".into());
     }
-    let set = match RuleSet::new(vec![rule.clone()]) {
+    let set = match RuleSet::new_eager(vec![rule.clone()]) {
         Ok(set) => set,
         Err(e) => {
             problem(e.to_string());

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::bytes::{Regex, RegexBuilder};
@@ -31,11 +32,17 @@ pub struct Match {
 
 struct CompiledRule {
     rule: Rule,
+    /// Compiled on first use: most rules never see their keyword, and
+    /// compiling all of them up front would dominate start-up.
+    regex: OnceLock<Option<CompiledRegex>>,
+    window: usize,
+    ignore_pattern: Option<Regex>,
+}
+
+struct CompiledRegex {
     regex: Regex,
     secret_group: usize,
     value_group: Option<usize>,
-    window: usize,
-    ignore_pattern: Option<Regex>,
 }
 
 /// Rules compiled for scanning. Build once, share across threads.
@@ -55,13 +62,26 @@ impl std::fmt::Debug for RuleSet {
 }
 
 impl RuleSet {
-    /// The built-in rules.
+    /// The built-in rules. Their patterns compile on first use (they are
+    /// all compiled and checked by the test suite).
     pub fn builtin() -> Self {
         Self::new(crate::builtin::rules()).unwrap_or_else(|e| panic!("built-in rules compile: {e}"))
     }
 
-    /// Compiles rules; ids must be unique.
+    /// Prepares rules; ids must be unique. Patterns are parsed now (so a
+    /// syntax error or a missing `secret` group is reported here) and
+    /// compiled on first use.
     pub fn new(rules: Vec<Rule>) -> Result<Self, RuleError> {
+        Self::build(rules, false)
+    }
+
+    /// Like [`RuleSet::new`], but compiles every pattern now, so that any
+    /// compile error (a size limit) is reported here too.
+    pub fn new_eager(rules: Vec<Rule>) -> Result<Self, RuleError> {
+        Self::build(rules, true)
+    }
+
+    fn build(rules: Vec<Rule>, eager: bool) -> Result<Self, RuleError> {
         let mut seen = std::collections::HashSet::new();
         let mut compiled = Vec::with_capacity(rules.len());
         let mut keyword_index: HashMap<String, usize> = HashMap::new();
@@ -85,7 +105,7 @@ impl RuleSet {
                     keyword_rules[slot].push(index);
                 }
             }
-            compiled.push(compile(rule)?);
+            compiled.push(compile(rule, eager)?);
         }
         let automaton = AhoCorasick::builder()
             .ascii_case_insensitive(true)
@@ -215,15 +235,18 @@ impl RuleSet {
         out: &mut Vec<Match>,
     ) {
         let compiled = &self.rules[rule_index];
+        let Some(regex) = compiled.regex() else {
+            return;
+        };
         let text = &haystack[window.clone()];
-        for caps in compiled.regex.captures_iter(text) {
-            let Some(secret) = caps.get(compiled.secret_group) else {
+        for caps in regex.regex.captures_iter(text) {
+            let Some(secret) = caps.get(regex.secret_group) else {
                 continue;
             };
             if secret.is_empty() {
                 continue;
             }
-            let value = compiled
+            let value = regex
                 .value_group
                 .and_then(|g| caps.get(g))
                 .unwrap_or(secret);
@@ -295,21 +318,98 @@ fn passes_validators(rule: &Rule, secret: &[u8]) -> bool {
     true
 }
 
-fn compile(rule: Rule) -> Result<CompiledRule, RuleError> {
-    let regex = RegexBuilder::new(&rule.pattern)
+fn build_regex(pattern: &str) -> Result<Regex, regex::Error> {
+    RegexBuilder::new(pattern)
         .unicode(false)
         .size_limit(16 * 1024 * 1024)
+        // Windows are small: a modest lazy-DFA cache per rule and thread
+        // keeps memory bounded with hundreds of rules.
+        .dfa_size_limit(256 * 1024)
         .build()
+}
+
+/// Checks a pattern's syntax and its `secret` group without compiling it.
+fn check_pattern(rule: &Rule) -> Result<(), RuleError> {
+    let hir = regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(&rule.pattern)
         .map_err(|e| RuleError::Pattern {
             id: rule.id.clone(),
             message: e.to_string(),
         })?;
-    let names: Vec<Option<&str>> = regex.capture_names().collect();
-    let group = |name: &str| names.iter().position(|n| *n == Some(name));
-    let secret_group = group("secret").ok_or_else(|| RuleError::NoSecretGroup {
-        id: rule.id.clone(),
-    })?;
-    let value_group = group("value");
+    if capture_names(&hir).iter().any(|n| n == "secret") {
+        Ok(())
+    } else {
+        Err(RuleError::NoSecretGroup {
+            id: rule.id.clone(),
+        })
+    }
+}
+
+fn capture_names(hir: &regex_syntax::hir::Hir) -> Vec<String> {
+    use regex_syntax::hir::HirKind;
+    let mut names = Vec::new();
+    let mut stack = vec![hir];
+    while let Some(node) = stack.pop() {
+        match node.kind() {
+            HirKind::Capture(capture) => {
+                if let Some(name) = &capture.name {
+                    names.push(name.to_string());
+                }
+                stack.push(&capture.sub);
+            }
+            HirKind::Repetition(repetition) => stack.push(&repetition.sub),
+            HirKind::Concat(subs) | HirKind::Alternation(subs) => stack.extend(subs.iter()),
+            _ => {}
+        }
+    }
+    names
+}
+
+impl CompiledRule {
+    /// The rule's regex, compiled on first use. `None` only when a pattern
+    /// that parsed still fails to compile (a size limit): the rule then
+    /// never matches, which the rules check catches.
+    fn regex(&self) -> Option<&CompiledRegex> {
+        self.regex
+            .get_or_init(|| {
+                let regex = build_regex(&self.rule.pattern).ok()?;
+                let names: Vec<Option<&str>> = regex.capture_names().collect();
+                let group = |name: &str| names.iter().position(|n| *n == Some(name));
+                let secret_group = group("secret")?;
+                let value_group = group("value");
+                Some(CompiledRegex {
+                    regex,
+                    secret_group,
+                    value_group,
+                })
+            })
+            .as_ref()
+    }
+}
+
+fn compile(rule: Rule, eager: bool) -> Result<CompiledRule, RuleError> {
+    check_pattern(&rule)?;
+    let regex = OnceLock::new();
+    if eager {
+        let built = build_regex(&rule.pattern).map_err(|e| RuleError::Pattern {
+            id: rule.id.clone(),
+            message: e.to_string(),
+        })?;
+        let names: Vec<Option<&str>> = built.capture_names().collect();
+        let group = |name: &str| names.iter().position(|n| *n == Some(name));
+        let secret_group = group("secret").ok_or_else(|| RuleError::NoSecretGroup {
+            id: rule.id.clone(),
+        })?;
+        let value_group = group("value");
+        let _ = regex.set(Some(CompiledRegex {
+            regex: built,
+            secret_group,
+            value_group,
+        }));
+    }
     let ignore_pattern =
         match &rule.ignore_pattern {
             Some(pattern) => Some(RegexBuilder::new(pattern).unicode(false).build().map_err(
@@ -328,8 +428,6 @@ fn compile(rule: Rule) -> Result<CompiledRule, RuleError> {
     Ok(CompiledRule {
         rule,
         regex,
-        secret_group,
-        value_group,
         window,
         ignore_pattern,
     })

@@ -33,7 +33,7 @@ pub fn group_clues(findings: &[Finding]) -> Vec<ClueGroup> {
             value.clone()
         };
         let entry = groups.entry((clue, key)).or_default();
-        entry.0 += 1;
+        entry.0 += finding.occurrences as usize;
         let file = finding.location.blob();
         if entry.1.len() < FILES_PER_CLUE && !entry.1.contains(&file) {
             entry.1.push(file);

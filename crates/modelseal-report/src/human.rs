@@ -81,12 +81,17 @@ pub fn write(report: &Report<'_>, options: HumanOptions, out: &mut dyn Write) ->
             (Some(line), None) => line.to_string(),
             _ => String::new(),
         };
+        let repeats = if finding.occurrences > 1 {
+            format!(" (found {} times in this file)", finding.occurrences)
+        } else {
+            String::new()
+        };
         writeln!(
             out,
             "  {position:>9}  {}  {}  {}",
             paint.severity(finding.severity),
             finding.rule,
-            paint.paint(dim, &finding.title),
+            paint.paint(dim, &format!("{}{repeats}", finding.title)),
         )?;
         writeln!(
             out,

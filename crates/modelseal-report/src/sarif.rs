@@ -138,7 +138,11 @@ fn result(finding: &Finding, rule_index: Option<usize>) -> Value {
         "message": { "text": what },
         "locations": [location],
         "partialFingerprints": { "modelseal/v1": finding.fingerprint },
-        "properties": { "severity": finding.severity.as_str(), "kind": finding.kind.as_str() },
+        "properties": {
+            "severity": finding.severity.as_str(),
+            "kind": finding.kind.as_str(),
+            "occurrences": finding.occurrences,
+        },
     });
     if let Some(index) = rule_index {
         value["ruleIndex"] = json!(index);

@@ -37,7 +37,7 @@ pub fn scan_stream<R: Read>(
 ) -> io::Result<u64> {
     let overlap = rules.max_context().max(4096);
     let chunk_size = chunk_size.max(overlap * 4);
-    let mut buf: Vec<u8> = Vec::with_capacity(chunk_size);
+    let mut buf: Vec<u8> = Vec::with_capacity(chunk_size.min(DEFAULT_CHUNK));
     // Lines before `buf[0]`, and bytes before it.
     let mut lines_before: u64 = 0;
     let mut offset: u64 = 0;

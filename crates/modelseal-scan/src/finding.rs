@@ -88,4 +88,12 @@ pub struct Finding {
     pub snippet: String,
     /// Hash of rule id and secret value: stable across files and runs.
     pub fingerprint: String,
+    /// How many times the same value was found in the same blob; the
+    /// location is the first of them.
+    #[serde(default = "one")]
+    pub occurrences: u64,
+}
+
+fn one() -> u64 {
+    1
 }

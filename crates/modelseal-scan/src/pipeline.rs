@@ -1,5 +1,6 @@
 //! The scan: walk, classify, stream through the engine, filter, collect.
 
+use std::collections::HashMap;
 use std::io::{self, Read};
 use std::path::PathBuf;
 
@@ -190,12 +191,22 @@ impl Scanner {
             return;
         }
         let stream = io::Cursor::new(head).chain(reader);
+        // The same value found again in the same blob is counted on its
+        // first finding: a secret printed on every line of a log is one leak.
+        let mut first_seen: HashMap<String, usize> = HashMap::new();
         let result = scan_stream(
             &self.rules,
             stream,
             self.settings.chunk_size,
             |hit| match self.finding(display, &hit) {
-                Some(finding) => outcome.findings.push(finding),
+                Some(finding) => {
+                    if let Some(&index) = first_seen.get(&finding.fingerprint) {
+                        outcome.findings[index].occurrences += 1;
+                    } else {
+                        first_seen.insert(finding.fingerprint.clone(), outcome.findings.len());
+                        outcome.findings.push(finding);
+                    }
+                }
                 None => outcome.stats.suppressed += 1,
             },
         );
@@ -249,6 +260,7 @@ impl Scanner {
                 .then(|| sanitize(&String::from_utf8_lossy(&hit.value))),
             snippet,
             fingerprint: print,
+            occurrences: 1,
         })
     }
 }

@@ -116,14 +116,10 @@ fn stdin_is_scanned() {
 }
 
 #[test]
-fn output_file_and_broken_pipe() {
+fn output_file_counts_repeats_once() {
     let dir = tempfile::tempdir().unwrap();
     let (id, _) = aws_pair();
-    std::fs::write(
-        dir.path().join("a.env"),
-        format!("AWS_ACCESS_KEY_ID={id}\n").repeat(2000),
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("a.env"), format!("AWS_ACCESS_KEY_ID={id}\n").repeat(2000)).unwrap();
     let report = dir.path().join("out.sarif");
     modelseal()
         .args(["scan", "--no-config", "--format", "sarif", "-o"])
@@ -132,7 +128,31 @@ fn output_file_and_broken_pipe() {
         .assert()
         .code(1)
         .stdout("");
-    let sarif: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
-    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 2000);
+    let sarif: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0]["properties"]["occurrences"], 2000);
+}
+
+#[test]
+fn a_reader_that_goes_away_is_not_an_error() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let text: String = (0..5000).map(|i| format!("owner: person{i}@acme-robotics.io\n")).collect();
+    std::fs::write(dir.path().join("authors.txt"), text).unwrap();
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("modelseal"))
+        .args(["scan", "--no-config", "--format", "jsonl"])
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 64];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // Dropping our end closes the pipe, like `| head -1`.
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!stderr.contains("error"), "{stderr}");
 }
