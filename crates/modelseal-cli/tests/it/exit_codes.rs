@@ -119,7 +119,11 @@ fn stdin_is_scanned() {
 fn output_file_counts_repeats_once() {
     let dir = tempfile::tempdir().unwrap();
     let (id, _) = aws_pair();
-    std::fs::write(dir.path().join("a.env"), format!("AWS_ACCESS_KEY_ID={id}\n").repeat(2000)).unwrap();
+    std::fs::write(
+        dir.path().join("a.env"),
+        format!("AWS_ACCESS_KEY_ID={id}\n").repeat(2000),
+    )
+    .unwrap();
     let report = dir.path().join("out.sarif");
     modelseal()
         .args(["scan", "--no-config", "--format", "sarif", "-o"])
@@ -128,7 +132,8 @@ fn output_file_counts_repeats_once() {
         .assert()
         .code(1)
         .stdout("");
-    let sarif: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     let results = sarif["runs"][0]["results"].as_array().unwrap();
     assert_eq!(results.len(), 1);
     assert_eq!(results[0]["properties"]["occurrences"], 2000);
@@ -139,7 +144,10 @@ fn a_reader_that_goes_away_is_not_an_error() {
     use std::io::Read;
     use std::process::{Command, Stdio};
     let dir = tempfile::tempdir().unwrap();
-    let text: String = (0..5000).map(|i| format!("owner: person{i}@acme-robotics.io\n")).collect();
+    let text: Vec<String> = (0..5000)
+        .map(|i| format!("owner: person{i}@acme-robotics.io"))
+        .collect();
+    let text = text.join("\n");
     std::fs::write(dir.path().join("authors.txt"), text).unwrap();
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("modelseal"))
         .args(["scan", "--no-config", "--format", "jsonl"])
