@@ -147,3 +147,49 @@ fn show_secrets_reveals() {
     assert_eq!(outcome.findings[0].secret, aws_key());
     assert!(!outcome.findings[0].masked);
 }
+
+#[cfg(unix)]
+#[test]
+fn non_utf8_names_and_content() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9-\xff.log");
+    let mut content = b"r\xe9sum\xe9 \xff\xfe AWS_ACCESS_KEY_ID=".to_vec();
+    content.extend_from_slice(aws_key().as_bytes());
+    content.extend_from_slice(b"\n");
+    std::fs::write(dir.path().join(name), content).unwrap();
+    let outcome = scanner().scan_paths(&[dir.path().to_path_buf()], &Quiet);
+    assert_eq!(outcome.findings.len(), 1, "{:?}", outcome.problems);
+    assert!(
+        outcome.findings[0]
+            .location
+            .path
+            .contains("caf\u{fffd}-\u{fffd}.log")
+    );
+    assert!(outcome.problems.is_empty());
+}
+
+#[test]
+fn a_secret_across_a_chunk_boundary_in_a_large_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = ScanSettings {
+        chunk_size: 64 * 1024,
+        ..ScanSettings::default()
+    };
+    let scanner = Scanner::new(RuleSet::builtin(), Filters::default(), settings);
+    let line = "2026-04-15 09:13:07,000 INFO trainer.py:1802 step 450 loss 0.3121\n";
+    let mut text = String::new();
+    let mut expected_lines = Vec::new();
+    for i in 0..40 {
+        while text.len() < (i + 1) * 65_500 {
+            text.push_str(line);
+        }
+        expected_lines.push(text.lines().count() as u64 + 1);
+        text.push_str(&format!("AWS_ACCESS_KEY_ID={}\n", aws_key()));
+    }
+    std::fs::write(dir.path().join("big.log"), &text).unwrap();
+    let outcome = scanner.scan_paths(&[dir.path().to_path_buf()], &Quiet);
+    assert_eq!(outcome.findings.len(), 1);
+    assert_eq!(outcome.findings[0].occurrences, 40);
+    assert_eq!(outcome.findings[0].location.line, Some(expected_lines[0]));
+}
