@@ -185,7 +185,9 @@ fn a_secret_across_a_chunk_boundary_in_a_large_file() {
             text.push_str(line);
         }
         expected_lines.push(text.lines().count() as u64 + 1);
-        text.push_str(&format!("AWS_ACCESS_KEY_ID={}\n", aws_key()));
+        text.push_str("AWS_ACCESS_KEY_ID=");
+        text.push_str(&aws_key());
+        text.push('\n');
     }
     std::fs::write(dir.path().join("big.log"), &text).unwrap();
     let outcome = scanner.scan_paths(&[dir.path().to_path_buf()], &Quiet);
