@@ -14,7 +14,9 @@ set size" over the timed runs), and planted items found / total.
 
 A planted item counts as found when the tool reports a finding in the same
 file whose line range [start, end] overlaps the item's [line, end_line]
-(end = start when the tool gives only one line; PEM keys span BEGIN..END).
+(end = start when the tool gives only one line; PEM keys span BEGIN..END,
+from the assignment line just before BEGIN when the key is assigned in
+Python or YAML: the item's first_line).
 Findings on no planted line are counted as "other" (the filler holds no real
 secrets, so these are mostly false positives).
 
@@ -73,7 +75,7 @@ OK_CODES = {
 
 
 # --------------------------------------------------------------------------
-# output parsers: each yields (path_as_reported, start_line, end_line)
+# output parsers: each yields (path_as_reported, start_line, end_line, rule)
 
 def _jsonl(text):
     for ln in text.splitlines():
@@ -89,15 +91,18 @@ def _jsonl(text):
 
 
 def parse_modelseal(text):
-    # {"location": {"path": ..., "line": N, ...}, ...} one object per finding
+    # {"rule": ..., "title": ..., "kind": "secret", "severity": "high",
+    #  "location": {"path": ..., "line": N, "column": C[, "members": [...], "field": ...]},
+    #  "secret": <masked>, "snippet": ..., "fingerprint": ..., "occurrences": N}
+    # one object per finding; a finding without a line (a metadata field, an
+    # archive member's name) is counted with line 0, which matches nothing
     for o in _jsonl(text):
         loc = o.get("location")
         if not isinstance(loc, dict) or "path" not in loc:
             continue
-        line = loc.get("line") or loc.get("start_line")
+        line = loc.get("line") or loc.get("start_line") or 0
         end = loc.get("end_line") or line
-        if line is not None:
-            yield loc["path"], int(line), int(end)
+        yield loc["path"], int(line), int(end), f"{o.get('rule')} ({o.get('severity')})"
 
 
 def parse_kingfisher(text):
@@ -106,16 +111,17 @@ def parse_kingfisher(text):
     for o in _jsonl(text):
         f = o.get("finding")
         if isinstance(f, dict) and "path" in f and "line" in f:
-            yield f["path"], int(f["line"]), int(f["line"])
+            yield f["path"], int(f["line"]), int(f["line"]), (o.get("rule") or {}).get("id")
 
 
 def parse_betterleaks(text):
     # {"schema_version": "1", "finding": {"rule_id": ..., "match": {...},
     #   "location": {"path": ..., "start_line": N, "end_line": M, ...}}}
     for o in _jsonl(text):
-        loc = (o.get("finding") or {}).get("location")
+        f = o.get("finding") or {}
+        loc = f.get("location")
         if isinstance(loc, dict) and "path" in loc:
-            yield loc["path"], int(loc["start_line"]), int(loc.get("end_line") or loc["start_line"])
+            yield loc["path"], int(loc["start_line"]), int(loc.get("end_line") or loc["start_line"]), f.get("rule_id")
 
 
 def parse_gitleaks(text):
@@ -124,7 +130,7 @@ def parse_gitleaks(text):
     if not text:
         return
     for f in json.loads(text):
-        yield f["File"], int(f["StartLine"]), int(f.get("EndLine") or f["StartLine"])
+        yield f["File"], int(f["StartLine"]), int(f.get("EndLine") or f["StartLine"]), f.get("RuleID")
 
 
 def parse_detect_secrets(text):
@@ -132,7 +138,7 @@ def parse_detect_secrets(text):
     data = json.loads(text)
     for fname, items in (data.get("results") or {}).items():
         for it in items:
-            yield it.get("filename", fname), int(it["line_number"]), int(it["line_number"])
+            yield it.get("filename", fname), int(it["line_number"]), int(it["line_number"]), it.get("type")
 
 
 PARSERS = {"modelseal": parse_modelseal, "kingfisher": parse_kingfisher, "betterleaks": parse_betterleaks,
@@ -260,34 +266,29 @@ def normalise(path, root, cwd):
 def score(findings, items, root, cwd):
     by_file = {}
     nfind = 0
-    for p, a, b in findings:
+    for p, a, b, rule in findings:
         nfind += 1
         rel = normalise(p, root, cwd)
         if b < a or b - a > MAX_SPAN:
             b = a
-        by_file.setdefault(rel, []).append((a, b))
+        by_file.setdefault(rel, []).append((a, b, rule))
     found, missed = [], []
-    used = set()
     for it in items:
-        hit = None
-        for (a, b) in by_file.get(it["path"], ()):
-            if a <= it["end_line"] and b >= it["line"]:
-                hit = (it["path"], a, b)
-                break
-        if hit:
-            found.append(it)
-            used.add(hit)
+        lo = it.get("first_line", it["line"])
+        rules = sorted({str(r) for (a, b, r) in by_file.get(it["path"], ()) if a <= it["end_line"] and b >= lo})
+        if rules:
+            found.append(dict(it, rules=rules))
         else:
             missed.append(it)
     # findings not on any planted line
     planted_lines = {}
     for it in items:
-        planted_lines.setdefault(it["path"], []).append((it["line"], it["end_line"]))
-    other = 0
+        planted_lines.setdefault(it["path"], []).append((it.get("first_line", it["line"]), it["end_line"]))
+    other = {}
     for rel, spans in by_file.items():
-        for (a, b) in spans:
+        for (a, b, rule) in spans:
             if not any(a <= e and b >= s for (s, e) in planted_lines.get(rel, ())):
-                other += 1
+                other[str(rule)] = other.get(str(rule), 0) + 1
     return found, missed, nfind, other
 
 
@@ -395,13 +396,19 @@ def main(argv=None):
         if args.keep_output:
             os.makedirs(args.keep_output, exist_ok=True)
             shutil.copy(r["stdout"], os.path.join(args.keep_output, t["tool"] + ".out"))
-        found, missed, nfind, other = score(findings, items, root, cwd)
+        found, missed, nfind, other_by_rule = score(findings, items, root, cwd)
+        other = sum(other_by_rule.values())
         t.update(found=len(found), missed=missed, findings=nfind, other=other,
+                 other_by_rule=dict(sorted(other_by_rule.items(), key=lambda kv: -kv[1])),
                  found_by_kind={}, total_by_kind={})
         for it in items:
             t["total_by_kind"][it["kind"]] = t["total_by_kind"].get(it["kind"], 0) + 1
+        t["found_rules_by_kind"] = {}
         for it in found:
             t["found_by_kind"][it["kind"]] = t["found_by_kind"].get(it["kind"], 0) + 1
+            rk = t["found_rules_by_kind"].setdefault(it["kind"], {})
+            for rule in it["rules"]:  # which of the tool's rules fired on the planted lines
+                rk[rule] = rk.get(rule, 0) + 1
         print(f"  {len(found)}/{len(items)} planted found, {nfind} findings ({other} elsewhere), "
               f"{r['wall']:.2f} s", file=sys.stderr)
 
@@ -476,6 +483,13 @@ def main(argv=None):
             print(f"  {k:<{kw}}  " + "  ".join(f"{str(t['found_by_kind'].get(k, 0)) + '/' + str(tot):>14}"
                                               for t in scored))
 
+    if scored:
+        print()
+        print("other findings (on no planted line), top rules:")
+        for t in scored:
+            top = list(t["other_by_rule"].items())[:5]
+            print(f"  {t['tool']}: " + (", ".join(f"{r} {n}" for r, n in top) or "none"))
+
     print()
     print(f"commands (cwd: {cwd}; each run under /usr/bin/time -v):")
     for t in tools:
@@ -501,7 +515,8 @@ def main(argv=None):
         for t in tools:
             d = {k: t.get(k) for k in ("exe", "version", "command", "runs", "warmup", "error", "walls",
                                         "rss_all", "wall_best_s", "mb_per_s", "peak_rss_mib", "found",
-                                        "findings", "other", "found_by_kind", "total_by_kind")}
+                                        "findings", "other", "other_by_rule", "found_by_kind",
+                                        "total_by_kind", "found_rules_by_kind")}
             d["planted_total"] = total
             d["command_line"] = shlex.join(t["command"])
             d["missed"] = [{k: it[k] for k in ("path", "line", "end_line", "kind")} for it in t.get("missed", [])]

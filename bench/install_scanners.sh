@@ -27,7 +27,6 @@ install_one() {
     else
         echo "[$name] creating venv $venv"
         "$PY" -m venv "$venv"
-        "$venv/bin/python" -m pip install --quiet --upgrade pip >/dev/null 2>&1 || true
         "$venv/bin/python" -m pip install --quiet "$@"
         found=$(compgen -G "$venv/$bin_glob" | head -n1 || true)
     fi

@@ -15,6 +15,9 @@ realistic context line, and listed in ``OUT/../<basename(OUT)>.planted.json``
 
 ``line`` and ``end_line`` are 1-based and inclusive; they differ only for the
 multi-line PEM keys (``line`` is the BEGIN line, ``end_line`` the END line).
+A PEM key assigned in Python or YAML also has ``first_line``, the line of the
+assignment (``KEY = \"\"\"`` / ``ssh_key: |``) just before BEGIN, which some
+scanners report as the finding's line.
 
 Every secret value is made at run time from the provider's published token
 format with the seeded RNG; none is copied from any scanner's test data. The
@@ -509,7 +512,9 @@ def md_header(rng):
 
 
 # --------------------------------------------------------------------------
-# planted contexts: each returns (lines, [(kind, value, first_offset, last_offset)])
+# planted contexts: each returns (lines, [(kind, value, line_offset, end_offset[, first_offset])]);
+# first_offset, for a PEM key assigned in Python or YAML, is the line of the
+# assignment (`KEY = """`, `ssh_key: |`), which a scanner may report instead of BEGIN
 
 ALL_KINDS = ["aws", "github-pat", "slack-bot-token", "stripe-secret-key", "huggingface-token",
              "openai-project-key", "gitlab-pat", "sendgrid-api-key", "npm-token",
@@ -569,10 +574,10 @@ def context(rng, ftype, kind, clk, pem_cache, single=False):
         if ftype == "py":
             lines = ["\n", "# key for signing model manifests\n", 'MANIFEST_SIGNING_KEY = """\n'] + \
                     [p + "\n" for p in pem] + ['"""\n']
-            return lines, [(kind, "\n".join(pem), 3, 3 + len(pem) - 1)]
+            return lines, [(kind, "\n".join(pem), 3, 3 + len(pem) - 1, 2)]
         if ftype == "yaml":
             lines = ["deploy:\n", f"  host: {ident(rng)}.internal\n", "  ssh_key: |\n"] + ["    " + p + "\n" for p in pem]
-            return lines, [(kind, "\n".join(pem), 3, 3 + len(pem) - 1)]
+            return lines, [(kind, "\n".join(pem), 3, 3 + len(pem) - 1, 2)]
         if ftype == "md":
             lines = ["The deploy key (do not share):\n", "\n", "```\n"] + [p + "\n" for p in pem] + ["```\n", "\n"]
             return lines, [(kind, "\n".join(pem), 3, 3 + len(pem) - 1)]
@@ -687,9 +692,11 @@ def write_file(path, ftype, target, rng, pools, placements, clk, pem_cache, plan
 
     def plant(kind):
         lines, items = context(rng, ftype, kind, clk, pem_cache)
-        for k, v, a, b in items:
-            planted.append({"path": relpath, "line": nlines + 1 + a, "end_line": nlines + 1 + b,
-                            "kind": k, "value": v})
+        for k, v, a, b, *first in items:
+            rec = {"path": relpath, "line": nlines + 1 + a, "end_line": nlines + 1 + b, "kind": k, "value": v}
+            if first:  # the assignment line that introduces a multi-line value
+                rec["first_line"] = nlines + 1 + first[0]
+            planted.append(rec)
         emit(lines)
 
     pend = [p for p in placements if not p[2]]

@@ -12,6 +12,7 @@ pub mod builtin;
 mod check;
 mod error;
 mod fingerprint;
+mod keywords;
 mod mask;
 mod matcher;
 pub mod rule;

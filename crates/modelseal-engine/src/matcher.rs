@@ -5,10 +5,10 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::bytes::{Regex, RegexBuilder};
 
 use crate::RuleError;
+use crate::keywords::{Hit, KeywordScanner};
 use crate::rule::{Kind, Rule};
 use crate::validate::{checksum_ok, looks_like_placeholder, shannon_entropy};
 
@@ -37,6 +37,8 @@ struct CompiledRule {
     regex: OnceLock<Option<CompiledRegex>>,
     window: usize,
     ignore_pattern: Option<Regex>,
+    /// Bytes that may follow a keyword hit, when the rule restricts them.
+    followed_by: Option<Box<[bool; 256]>>,
 }
 
 struct CompiledRegex {
@@ -48,8 +50,8 @@ struct CompiledRegex {
 /// Rules compiled for scanning. Build once, share across threads.
 pub struct RuleSet {
     rules: Vec<CompiledRule>,
-    automaton: AhoCorasick,
-    /// For each automaton pattern, the rules that keyword belongs to.
+    keywords: KeywordScanner,
+    /// For each keyword, the rules it belongs to.
     keyword_rules: Vec<Vec<usize>>,
 }
 
@@ -107,15 +109,10 @@ impl RuleSet {
             }
             compiled.push(compile(rule, eager)?);
         }
-        let automaton = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&keywords)
-            .map_err(|e| RuleError::Automaton(e.to_string()))?;
+        let keywords = KeywordScanner::new(&keywords).map_err(RuleError::Automaton)?;
         Ok(RuleSet {
             rules: compiled,
-            automaton,
+            keywords,
             keyword_rules,
         })
     }
@@ -198,32 +195,44 @@ impl RuleSet {
 
     /// Keyword pass: for each rule, the merged windows around its hits.
     fn windows(&self, haystack: &[u8]) -> Vec<(usize, Range<usize>)> {
-        let mut open: HashMap<usize, Range<usize>> = HashMap::new();
+        let mut hits: Vec<Hit> = Vec::new();
+        self.keywords.hits(haystack, &mut hits);
+        let mut open: Vec<Option<Range<usize>>> = vec![None; self.rules.len()];
         let mut closed = Vec::new();
-        for hit in self.automaton.find_overlapping_iter(haystack) {
-            for &rule_index in &self.keyword_rules[hit.pattern().as_usize()] {
+        for hit in hits {
+            let (start, end) = (hit.end - self.keywords.keyword_len(hit.keyword), hit.end);
+            let next = haystack.get(end).copied();
+            for &rule_index in &self.keyword_rules[hit.keyword as usize] {
                 let compiled = &self.rules[rule_index];
-                if let Some(current) = open.get_mut(&rule_index) {
-                    if hit.start() <= current.end {
-                        if hit.end() > current.end {
-                            current.end = window_end(haystack, hit.end(), compiled);
-                        }
+                if let (Some(allowed), Some(byte)) = (&compiled.followed_by, next) {
+                    if !allowed[usize::from(byte)] {
                         continue;
                     }
-                    let done = std::mem::replace(
-                        current,
-                        window(haystack, hit.start(), hit.end(), compiled),
-                    );
-                    closed.push((rule_index, done));
-                } else {
-                    open.insert(
-                        rule_index,
-                        window(haystack, hit.start(), hit.end(), compiled),
-                    );
+                }
+                match &mut open[rule_index] {
+                    Some(current) if start <= current.end => {
+                        if end > current.end {
+                            current.end = window_end(haystack, end, compiled);
+                        }
+                        if start < current.start {
+                            current.start = window_start(haystack, start, compiled);
+                        }
+                    }
+                    slot => {
+                        let fresh = window_start(haystack, start, compiled)
+                            ..window_end(haystack, end, compiled);
+                        if let Some(done) = slot.replace(fresh) {
+                            closed.push((rule_index, done));
+                        }
+                    }
                 }
             }
         }
-        closed.extend(open);
+        closed.extend(
+            open.into_iter()
+                .enumerate()
+                .filter_map(|(i, w)| w.map(|w| (i, w))),
+        );
         closed
     }
 
@@ -425,22 +434,29 @@ fn compile(rule: Rule, eager: bool) -> Result<CompiledRule, RuleError> {
     } else {
         DEFAULT_WINDOW
     });
+    let followed_by = rule.keyword_followed_by.as_ref().map(|chars| {
+        let mut allowed = Box::new([false; 256]);
+        for byte in chars.bytes() {
+            allowed[usize::from(byte)] = true;
+        }
+        allowed
+    });
     Ok(CompiledRule {
         rule,
         regex,
         window,
         ignore_pattern,
+        followed_by,
     })
 }
 
-fn window(haystack: &[u8], start: usize, end: usize, compiled: &CompiledRule) -> Range<usize> {
+fn window_start(haystack: &[u8], start: usize, compiled: &CompiledRule) -> usize {
     let floor = start.saturating_sub(compiled.window);
-    let begin = if compiled.rule.multiline {
+    if compiled.rule.multiline {
         floor
     } else {
         memchr::memrchr(b'\n', &haystack[floor..start]).map_or(floor, |i| floor + i + 1)
-    };
-    begin..window_end(haystack, end, compiled)
+    }
 }
 
 fn window_end(haystack: &[u8], end: usize, compiled: &CompiledRule) -> usize {

@@ -140,6 +140,11 @@ pub struct Rule {
     /// Literals, matched case-insensitively, that must appear near a match.
     /// The regex only runs in a window around them.
     pub keywords: Vec<String>,
+    /// Characters one of which must follow a keyword for the hit to count
+    /// (`"=: "` for a name that must be assigned). Cuts regex work for
+    /// common words such as `token`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keyword_followed_by: Option<String>,
     /// A regex (Rust syntax) with a named group `secret` (the value that is
     /// masked and fingerprinted) and, for metadata, optionally `value` (the
     /// clue reports group by; defaults to `secret`).

@@ -146,6 +146,7 @@ mod tests {
             kind: Kind::Secret,
             severity: Severity::High,
             clue: None,
+            keyword_followed_by: None,
             keywords: vec!["tok_".into()],
             pattern: r"\b(?P<secret>tok_[a-z0-9]{24})\b".into(),
             window: None,

@@ -9,6 +9,7 @@ fn rule(id: &str, keywords: &[&str], pattern: &str) -> Rule {
         kind: Kind::Secret,
         severity: Severity::High,
         clue: None,
+        keyword_followed_by: None,
         keywords: keywords.iter().map(|k| (*k).to_string()).collect(),
         pattern: pattern.into(),
         window: None,
@@ -103,4 +104,19 @@ fn same_secret_from_two_specific_rules_is_reported_once() {
     let found = set.scan(b"key=tok_q8v2m4x9z1");
     assert_eq!(found.len(), 1);
     assert_eq!(set.rule(found[0].rule).id, "severe");
+}
+
+#[test]
+fn keyword_followed_by_limits_which_hits_count() {
+    let mut r = rule("t", &["token"], r"(?i)token\s*=\s*(?P<secret>[a-z0-9]{10})");
+    r.keyword_followed_by = Some("= ".into());
+    let set = RuleSet::new(vec![r]).unwrap();
+    assert_eq!(set.scan(b"token = q8v2m4x9z1").len(), 1);
+    assert_eq!(set.scan(b"token=q8v2m4x9z1").len(), 1);
+    // `tokens` is followed by `s`: the hit does not count, so the regex never
+    // runs, even though it would match further along the line.
+    assert!(
+        set.scan(b"tokens per second; token_b=q8v2m4x9z1")
+            .is_empty()
+    );
 }
