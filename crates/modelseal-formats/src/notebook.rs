@@ -1,0 +1,16 @@
+//! A Jupyter notebook: cell sources, outputs and metadata.
+
+use std::io::Read;
+
+use crate::limits::Budget;
+use crate::visitor::{Notice, NoticeKind, Visitor};
+
+/// Reads `reader` as this format and reports what it holds to `visitor`.
+pub fn read(name: &str, reader: &mut dyn Read, visitor: &mut dyn Visitor, budget: &Budget) {
+    let _ = (name, reader, budget);
+    visitor.notice(Notice::new(
+        NoticeKind::Unsupported,
+        None,
+        "Notebook files are not read yet",
+    ));
+}

