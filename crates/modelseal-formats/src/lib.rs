@@ -99,7 +99,7 @@ fn dispatch(
         )),
         Kind::Text => visitor.text(None, blob.reader()),
         Kind::Binary => visitor.notice(Notice::new(
-            NoticeKind::Skipped,
+            NoticeKind::Binary,
             None,
             "binary data of no format modelseal reads",
         )),

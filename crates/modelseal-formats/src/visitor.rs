@@ -34,6 +34,8 @@ pub enum NoticeKind {
     Unsupported,
     /// Known and deliberately not read (tensor data, a Git LFS pointer).
     Skipped,
+    /// Binary data of no format modelseal reads.
+    Binary,
 }
 
 impl NoticeKind {
@@ -43,6 +45,7 @@ impl NoticeKind {
             NoticeKind::Corrupt => "corrupt",
             NoticeKind::Unsupported => "unsupported",
             NoticeKind::Skipped => "skipped",
+            NoticeKind::Binary => "binary",
         }
     }
 }

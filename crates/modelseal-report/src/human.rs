@@ -164,6 +164,18 @@ fn coverage_line(report: &Report<'_>) -> String {
         plural(stats.files_scanned, "file", "files"),
         bytes(stats.bytes_scanned)
     )];
+    if stats.members_scanned > 0 {
+        parts.push(format!(
+            "{} inside archives and model files",
+            plural(stats.members_scanned, "member", "members")
+        ));
+    }
+    if stats.parts_skipped > 0 {
+        parts.push(format!(
+            "{} deliberately not read (tensor data, Git LFS pointers)",
+            plural(stats.parts_skipped, "part", "parts")
+        ));
+    }
     if stats.binary_skipped > 0 {
         parts.push(format!(
             "{} skipped",

@@ -1,15 +1,14 @@
 //! The scan: walk, classify, stream through the engine, filter, collect.
 
-use std::collections::HashMap;
-use std::io::{self, Read};
+use std::io::Read;
 use std::path::PathBuf;
 
 use modelseal_engine::{Kind, RuleSet, fingerprint, mask, mask_in};
-use modelseal_formats::{Content, SNIFF_LEN, classify};
+use modelseal_formats::{Blob, Budget, Limits};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::chunk::{DEFAULT_CHUNK, Hit, scan_stream};
+use crate::chunk::{DEFAULT_CHUNK, Hit};
 use crate::filter::{Filters, inline_ignored};
 use crate::finding::{Finding, Location};
 use crate::source::{FileEntry, WalkOptions, describe_io, walk};
@@ -34,6 +33,8 @@ pub struct ScanSettings {
     pub walk: WalkOptions,
     /// Bytes per chunk when streaming a file.
     pub chunk_size: usize,
+    /// Limits on archives and nested formats.
+    pub limits: Limits,
 }
 
 impl Default for ScanSettings {
@@ -42,6 +43,7 @@ impl Default for ScanSettings {
             show_secrets: false,
             walk: WalkOptions::default(),
             chunk_size: DEFAULT_CHUNK,
+            limits: Limits::default(),
         }
     }
 }
@@ -68,8 +70,13 @@ pub struct Stats {
     /// Files (or streams) read through the engine.
     pub files_scanned: u64,
     pub bytes_scanned: u64,
-    /// Binary files of no known format, not read past their first bytes.
+    /// Binary files (or members) of no known format, not read past their
+    /// first bytes.
     pub binary_skipped: u64,
+    /// Archive members and nested blobs read.
+    pub members_scanned: u64,
+    /// Parts deliberately not read: tensor data, Git LFS pointers.
+    pub parts_skipped: u64,
     /// Files skipped because an allowlisted path matched.
     pub paths_allowlisted: u64,
     /// Matches not reported: allowlists, inline ignores, baseline.
@@ -81,6 +88,8 @@ impl Stats {
         self.files_scanned += other.files_scanned;
         self.bytes_scanned += other.bytes_scanned;
         self.binary_skipped += other.binary_skipped;
+        self.members_scanned += other.members_scanned;
+        self.parts_skipped += other.parts_skipped;
         self.paths_allowlisted += other.paths_allowlisted;
         self.suppressed += other.suppressed;
     }
@@ -149,9 +158,9 @@ impl Scanner {
     }
 
     /// Scans one stream, such as standard input, named `name` in findings.
-    pub fn scan_reader(&self, name: &str, reader: impl Read) -> ScanOutcome {
+    pub fn scan_reader(&self, name: &str, mut reader: impl Read) -> ScanOutcome {
         let mut outcome = ScanOutcome::default();
-        self.scan_blob(name, reader, &mut outcome);
+        self.scan_blob(name, name, Blob::Stream(&mut reader), &mut outcome);
         outcome.sort();
         outcome
     }
@@ -164,7 +173,13 @@ impl Scanner {
             return outcome;
         }
         match std::fs::File::open(&file.path) {
-            Ok(handle) => self.scan_blob(&display, handle, &mut outcome),
+            Ok(mut handle) => {
+                let name = file
+                    .path
+                    .file_name()
+                    .map_or_else(|| display.clone(), |n| n.to_string_lossy().into_owned());
+                self.scan_blob(&display, &name, Blob::Seekable(&mut handle), &mut outcome);
+            }
             Err(e) => outcome.problems.push(Problem::new(
                 display,
                 format!("cannot open: {}", describe_io(&e)),
@@ -173,60 +188,19 @@ impl Scanner {
         outcome
     }
 
-    fn scan_blob(&self, display: &str, mut reader: impl Read, outcome: &mut ScanOutcome) {
-        let mut head = Vec::with_capacity(SNIFF_LEN);
-        if let Err(e) = reader
-            .by_ref()
-            .take(SNIFF_LEN as u64)
-            .read_to_end(&mut head)
-        {
-            outcome.problems.push(Problem::new(
-                display,
-                format!("cannot read: {}", describe_io(&e)),
-            ));
-            return;
-        }
-        if classify(&head) == Content::Binary {
-            outcome.stats.binary_skipped += 1;
-            return;
-        }
-        let stream = io::Cursor::new(head).chain(reader);
-        // The same value found again in the same blob is counted on its
-        // first finding: a secret printed on every line of a log is one leak.
-        let mut first_seen: HashMap<String, usize> = HashMap::new();
-        let result = scan_stream(
-            &self.rules,
-            stream,
-            self.settings.chunk_size,
-            |hit| match self.finding(display, &hit) {
-                Some(finding) => {
-                    if let Some(&index) = first_seen.get(&finding.fingerprint) {
-                        outcome.findings[index].occurrences += 1;
-                    } else {
-                        first_seen.insert(finding.fingerprint.clone(), outcome.findings.len());
-                        outcome.findings.push(finding);
-                    }
-                }
-                None => outcome.stats.suppressed += 1,
-            },
-        );
-        match result {
-            Ok(bytes) => {
-                outcome.stats.files_scanned += 1;
-                outcome.stats.bytes_scanned += bytes;
-            }
-            Err(e) => outcome.problems.push(Problem::new(
-                display,
-                format!(
-                    "read stopped part-way ({}); findings before that point are kept",
-                    describe_io(&e)
-                ),
-            )),
+    /// Scans a top-level blob and everything inside it.
+    fn scan_blob(&self, display: &str, name: &str, blob: Blob<'_>, outcome: &mut ScanOutcome) {
+        let budget = Budget::new(self.settings.limits);
+        let mut visitor = BlobScan::new(self, &budget, Location::file(display), outcome);
+        modelseal_formats::read(name, blob, &mut visitor, &budget);
+        visitor.finish();
+        if !visitor.binary {
+            outcome.stats.files_scanned += 1;
         }
     }
 
     /// Turns a hit into a finding, or `None` when a filter accepts it.
-    fn finding(&self, path: &str, hit: &Hit) -> Option<Finding> {
+    fn finding(&self, location: Location, hit: &Hit) -> Option<Finding> {
         let rule = self.rules.rule(hit.rule);
         if inline_ignored(&hit.line_text, &rule.id)
             || self.filters.value_allowed(&hit.secret)
@@ -247,13 +221,7 @@ impl Scanner {
             kind: rule.kind,
             severity: rule.severity,
             clue: rule.clue,
-            location: Location {
-                path: path.to_owned(),
-                members: Vec::new(),
-                field: None,
-                line: Some(hit.line),
-                column: Some(hit.column),
-            },
+            location,
             secret: if reveal { sanitize(&raw) } else { mask(&raw) },
             masked: !reveal,
             value: (rule.kind == Kind::Metadata)
@@ -296,3 +264,6 @@ fn sanitize(text: &str) -> String {
         })
         .collect()
 }
+
+mod blob_scan;
+use blob_scan::BlobScan;

@@ -6,7 +6,7 @@ use crate::limits::{Budget, Metered};
 use crate::recognize::{Kind, decompressed_name};
 use crate::visitor::{Blob, Notice, NoticeKind, Visitor};
 
-/// Decompresses `reader` as `kind` and hands the result on as one member.
+/// Decompresses `reader` as `kind` and reads what it holds in its place.
 pub fn read(
     kind: Kind,
     name: &str,
@@ -38,8 +38,23 @@ pub fn read(
         room,
         "total bytes expanded from this file (max_expanded)",
     );
-    budget.count_member();
-    visitor.member(&inner, Blob::Stream(&mut metered), None);
+    // Decompression is transparent in locations (`train.log.gz:12`), but
+    // each layer counts towards the depth limit: gzip of gzip of gzip...
+    let depth = budget.depth.get();
+    if depth >= budget.limits.max_depth {
+        visitor.notice(Notice::new(
+            NoticeKind::Limit,
+            None,
+            format!(
+                "compressed more than {} layers deep (max_depth): not opened",
+                budget.limits.max_depth
+            ),
+        ));
+        return;
+    }
+    budget.depth.set(depth + 1);
+    crate::read(&inner, Blob::Stream(&mut metered), visitor, budget);
+    budget.depth.set(depth);
     budget.add_expanded(metered.bytes_read());
 }
 

@@ -1,1 +1,2 @@
+mod archives;
 mod scan;

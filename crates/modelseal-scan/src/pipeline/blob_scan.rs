@@ -1,0 +1,255 @@
+//! The visitor that turns what format readers report into findings: text and
+//! fields go through the engine, members are read in turn with a longer
+//! location, notices become warnings or counts.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::io::{Cursor, Read};
+
+use modelseal_formats::{Blob, Budget, Notice, NoticeKind, Visitor, limit_message};
+
+use super::{Problem, ScanOutcome, Scanner};
+use crate::chunk::{Hit, scan_stream};
+use crate::finding::Location;
+use crate::source::describe_io;
+
+/// Fields are buffered and scanned together once this many bytes wait.
+const FIELD_BATCH: usize = 1 << 20;
+
+pub(super) struct BlobScan<'a> {
+    scanner: &'a Scanner,
+    budget: &'a Budget,
+    /// Where this blob is: the file and the members leading to it.
+    location: Location,
+    outcome: &'a mut ScanOutcome,
+    /// First finding of each fingerprint in this blob: repeats are counted.
+    first_seen: HashMap<String, usize>,
+    fields: Vec<(String, Vec<u8>)>,
+    field_bytes: usize,
+    /// Whether the blob itself turned out to be binary of no known format.
+    pub(super) binary: bool,
+}
+
+impl<'a> BlobScan<'a> {
+    pub(super) fn new(
+        scanner: &'a Scanner,
+        budget: &'a Budget,
+        location: Location,
+        outcome: &'a mut ScanOutcome,
+    ) -> Self {
+        BlobScan {
+            scanner,
+            budget,
+            location,
+            outcome,
+            first_seen: HashMap::new(),
+            fields: Vec::new(),
+            field_bytes: 0,
+            binary: false,
+        }
+    }
+
+    /// Scans fields still waiting.
+    pub(super) fn finish(&mut self) {
+        self.flush_fields();
+    }
+
+    fn record(&mut self, location: Location, hit: &Hit) {
+        match self.scanner.finding(location, hit) {
+            Some(finding) => {
+                if let Some(&index) = self.first_seen.get(&finding.fingerprint) {
+                    self.outcome.findings[index].occurrences += 1;
+                } else {
+                    self.first_seen
+                        .insert(finding.fingerprint.clone(), self.outcome.findings.len());
+                    self.outcome.findings.push(finding);
+                }
+            }
+            None => self.outcome.stats.suppressed += 1,
+        }
+    }
+
+    fn problem(&mut self, member: Option<&str>, message: String) {
+        let mut where_ = self.location.blob();
+        if let Some(member) = member {
+            let _ = write!(where_, "!/{}", member.trim_start_matches('/'));
+        }
+        self.outcome.problems.push(Problem::new(where_, message));
+    }
+
+    /// Scans buffered fields as `path = "value"` lines; a hit's line tells
+    /// which field it is in.
+    fn flush_fields(&mut self) {
+        if self.fields.is_empty() {
+            return;
+        }
+        let fields = std::mem::take(&mut self.fields);
+        self.field_bytes = 0;
+        let mut projection = Vec::new();
+        for (path, value) in &fields {
+            projection.extend_from_slice(path.as_bytes());
+            projection.extend_from_slice(b" = \"");
+            escape_into(value, &mut projection);
+            projection.extend_from_slice(b"\"\n");
+        }
+        let mut hits = Vec::new();
+        let read = scan_stream(
+            self.scanner.rules(),
+            Cursor::new(&projection),
+            self.scanner.settings.chunk_size,
+            |hit| {
+                hits.push(hit);
+            },
+        );
+        self.outcome.stats.bytes_scanned += read.unwrap_or(0);
+        for hit in hits {
+            let Some((path, _)) = usize::try_from(hit.line - 1)
+                .ok()
+                .and_then(|i| fields.get(i))
+            else {
+                continue;
+            };
+            let mut location = self.location.clone();
+            location.field = Some(path.clone());
+            self.record(location, &hit);
+        }
+    }
+}
+
+/// A value on one line: quotes, backslashes and control characters escaped
+/// the way JSON escapes them, so `\n` inside a PEM key stays on the line.
+fn escape_into(value: &[u8], out: &mut Vec<u8>) {
+    for &byte in value {
+        match byte {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            0..=0x1f | 0x7f => {
+                let _ = write!(Utf8Sink(out), "\\u{byte:04x}");
+            }
+            _ => out.push(byte),
+        }
+    }
+}
+
+struct Utf8Sink<'a>(&'a mut Vec<u8>);
+
+impl std::fmt::Write for Utf8Sink<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.extend_from_slice(s.as_bytes());
+        Ok(())
+    }
+}
+
+impl Visitor for BlobScan<'_> {
+    fn text(&mut self, field: Option<&str>, text: &mut dyn Read) {
+        let mut location = self.location.clone();
+        location.field = field.map(str::to_owned);
+        let mut hits = Vec::new();
+        let result = scan_stream(
+            self.scanner.rules(),
+            text,
+            self.scanner.settings.chunk_size,
+            |hit| hits.push(hit),
+        );
+        for hit in &hits {
+            let mut at = location.clone();
+            at.line = Some(hit.line);
+            at.column = Some(hit.column);
+            self.record(at, hit);
+        }
+        match result {
+            Ok(bytes) => self.outcome.stats.bytes_scanned += bytes,
+            Err(e) => {
+                let message = limit_message(&e).map_or_else(
+                    || {
+                        format!(
+                            "read stopped part-way ({}); findings before that point are kept",
+                            describe_io(&e)
+                        )
+                    },
+                    |limit| format!("{limit}; findings before that point are kept"),
+                );
+                let member = field.map(|f| format!("#{f}"));
+                self.problem(
+                    None,
+                    member.map_or(message.clone(), |m| format!("{m}: {message}")),
+                );
+            }
+        }
+    }
+
+    fn field(&mut self, path: &str, value: &[u8]) {
+        let limit = usize::try_from(self.budget.limits.max_segment).unwrap_or(usize::MAX);
+        let value = if value.len() > limit {
+            self.problem(
+                None,
+                format!(
+                    "#{path}: value of {} bytes cut to {limit} (max_segment)",
+                    value.len()
+                ),
+            );
+            &value[..limit]
+        } else {
+            value
+        };
+        self.field_bytes += path.len() + value.len();
+        self.fields.push((path.to_owned(), value.to_vec()));
+        if self.field_bytes >= FIELD_BATCH {
+            self.flush_fields();
+        }
+    }
+
+    fn member(&mut self, name: &str, blob: Blob<'_>, _size: Option<u64>) {
+        let depth = self.budget.depth.get();
+        if depth >= self.budget.limits.max_depth {
+            self.problem(
+                Some(name),
+                format!(
+                    "nested more than {} archives deep (max_depth): not opened",
+                    self.budget.limits.max_depth
+                ),
+            );
+            return;
+        }
+        let mut location = self.location.clone();
+        location.members.push(name.to_owned());
+        location.field = None;
+        self.budget.depth.set(depth + 1);
+        let base = name.rsplit('/').next().unwrap_or(name);
+        {
+            let mut child = BlobScan::new(self.scanner, self.budget, location, self.outcome);
+            modelseal_formats::read(base, blob, &mut child, self.budget);
+            child.finish();
+        }
+        self.budget.depth.set(depth);
+        self.outcome.stats.members_scanned += 1;
+    }
+
+    fn notice(&mut self, notice: Notice) {
+        match notice.kind {
+            NoticeKind::Binary => {
+                self.outcome.stats.binary_skipped += 1;
+                self.binary = true;
+            }
+            NoticeKind::Skipped => self.outcome.stats.parts_skipped += 1,
+            NoticeKind::Limit | NoticeKind::Corrupt | NoticeKind::Unsupported => {
+                self.problem(notice.member.as_deref(), notice.message);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_keeps_a_value_on_one_line() {
+        let mut out = Vec::new();
+        escape_into(b"a\"b\\c\nd\x01", &mut out);
+        assert_eq!(out, b"a\\\"b\\\\c\\nd\\u0001");
+    }
+}
