@@ -7,7 +7,7 @@
 
 For each installed scanner: one untimed warm-up run (its output is parsed and
 scored against the answer key ``CORPUS/../<name>.planted.json`` written by
-bench/make_corpus.py), then N timed runs, interleaved across tools
+bench/make_corpus.py or bench/make_model_folder.py), then N timed runs, interleaved across tools
 (A B C A B C ...), each under ``/usr/bin/time -v``. Reported: best wall time,
 MB/s (10^6 bytes of corpus per second), peak RSS (largest "Maximum resident
 set size" over the timed runs), and planted items found / total.
@@ -20,6 +20,21 @@ Python or YAML: the item's first_line).
 Findings on no planted line are counted as "other" (the filler holds no real
 secrets, so these are mostly false positives).
 
+Items marked ``"binary": true`` (written by bench/make_model_folder.py: a
+safetensors header, a GGUF kv pair, a pickle inside a PyTorch zip) have no
+line a tool must agree on. Such an item counts as found when the tool
+reports a finding in that file, or in one of its members
+(``pytorch_model.bin!archive/data.pkl``), that plausibly is the item: one of
+the values the tool prints for the finding (its match, or a value it paired
+with it, such as an AWS secret beside its key id) is the item's value; or,
+for a masked value (modelseal without --show-secrets), its visible prefix
+starts the item's value and the rule's name names that kind of secret; or,
+when the tool prints no value, the rule's name names that kind. detect-secrets
+prints the SHA-1 of the secret, which is compared. An answer key's ``clues``
+(user names in paths, e-mail addresses: metadata, not secrets) are counted
+apart, as "clues found", by value, and findings that match one are not
+"other".
+
 Scanners are looked up in ${BENCH_TOOLS:-~/.cache/modelseal-bench}
 (bins.tsv written by bench/install_scanners.sh), then on PATH. A scanner that
 is not found is skipped with a note.
@@ -27,6 +42,7 @@ is not found is skipped with a note.
 
 import argparse
 import glob
+import hashlib
 import json
 import os
 import re
@@ -75,7 +91,9 @@ OK_CODES = {
 
 
 # --------------------------------------------------------------------------
-# output parsers: each yields (path_as_reported, start_line, end_line, rule)
+# output parsers: each yields (path_as_reported, start_line, end_line, rule, values)
+# values: the values the tool printed for the finding, as (how, text) with how
+# "plain", "masked" or "sha1"; used only for items in binary files and clues
 
 def _jsonl(text):
     for ln in text.splitlines():
@@ -102,26 +120,50 @@ def parse_modelseal(text):
             continue
         line = loc.get("line") or loc.get("start_line") or 0
         end = loc.get("end_line") or line
-        yield loc["path"], int(line), int(end), f"{o.get('rule')} ({o.get('severity')})"
+        vals = []
+        if isinstance(o.get("secret"), str) and o["secret"]:
+            vals.append(("masked" if o.get("masked") else "plain", o["secret"]))
+        if isinstance(o.get("value"), str) and o["value"]:   # a metadata clue, never masked
+            vals.append(("plain", o["value"]))
+        path = loc["path"]
+        if loc.get("members"):
+            path = "!".join([path] + [str(m) for m in loc["members"]])
+        yield path, int(line), int(end), f"{o.get('rule')} ({o.get('severity')})", vals
 
 
 def parse_kingfisher(text):
     # {"rule": {...}, "finding": {"path": ..., "line": N, "snippet": ..., ...}}
     # plus one trailing {"audit": {...}} summary object, which is skipped
+    # finding.snippet is the match; finding.dependent_captures the values paired with it
     for o in _jsonl(text):
         f = o.get("finding")
         if isinstance(f, dict) and "path" in f and "line" in f:
-            yield f["path"], int(f["line"]), int(f["line"]), (o.get("rule") or {}).get("id")
+            vals = [("plain", f["snippet"])] if isinstance(f.get("snippet"), str) else []
+            for v in (f.get("dependent_captures") or {}).values():
+                if isinstance(v, str):
+                    vals.append(("plain", v))
+            yield f["path"], int(f["line"]), int(f["line"]), (o.get("rule") or {}).get("id"), vals
 
 
 def parse_betterleaks(text):
     # {"schema_version": "1", "finding": {"rule_id": ..., "match": {...},
     #   "location": {"path": ..., "start_line": N, "end_line": M, ...}}}
+    # match.value is the match; component_sets[].components[].match.value the values paired with it
     for o in _jsonl(text):
         f = o.get("finding") or {}
         loc = f.get("location")
         if isinstance(loc, dict) and "path" in loc:
-            yield loc["path"], int(loc["start_line"]), int(loc.get("end_line") or loc["start_line"]), f.get("rule_id")
+            vals = []
+            m = f.get("match") or {}
+            if isinstance(m.get("value"), str):
+                vals.append(("plain", m["value"]))
+            for cs in f.get("component_sets") or ():
+                for c in (cs or {}).get("components") or ():
+                    v = ((c or {}).get("match") or {}).get("value")
+                    if isinstance(v, str):
+                        vals.append(("plain", v))
+            yield (loc["path"], int(loc["start_line"]), int(loc.get("end_line") or loc["start_line"]),
+                   f.get("rule_id"), vals)
 
 
 def parse_gitleaks(text):
@@ -130,7 +172,8 @@ def parse_gitleaks(text):
     if not text:
         return
     for f in json.loads(text):
-        yield f["File"], int(f["StartLine"]), int(f.get("EndLine") or f["StartLine"]), f.get("RuleID")
+        vals = [("plain", f["Secret"])] if isinstance(f.get("Secret"), str) and f["Secret"] else []
+        yield f["File"], int(f["StartLine"]), int(f.get("EndLine") or f["StartLine"]), f.get("RuleID"), vals
 
 
 def parse_detect_secrets(text):
@@ -138,7 +181,9 @@ def parse_detect_secrets(text):
     data = json.loads(text)
     for fname, items in (data.get("results") or {}).items():
         for it in items:
-            yield it.get("filename", fname), int(it["line_number"]), int(it["line_number"]), it.get("type")
+            vals = [("sha1", it["hashed_secret"])] if isinstance(it.get("hashed_secret"), str) else []
+            yield (it.get("filename", fname), int(it["line_number"]), int(it["line_number"]),
+                   it.get("type"), vals)
 
 
 PARSERS = {"modelseal": parse_modelseal, "kingfisher": parse_kingfisher, "betterleaks": parse_betterleaks,
@@ -247,7 +292,8 @@ def load_key(corpus, key_path):
     if not key_path:
         key_path = os.path.join(os.path.dirname(corpus), os.path.basename(corpus) + ".planted.json")
     with open(key_path) as f:
-        return key_path, json.load(f)["items"]
+        key = json.load(f)
+    return key_path, key["items"], key.get("clues") or []
 
 
 def normalise(path, root, cwd):
@@ -263,33 +309,99 @@ def normalise(path, root, cwd):
     return os.path.normpath(path)
 
 
-def score(findings, items, root, cwd):
+# what a rule's name must mention to count for a kind of item in a binary file
+# when the tool prints no usable value (lower-cased rule id / name / type)
+KIND_RULE = {
+    "aws-access-key-id": r"aws|akia",
+    "aws-secret-access-key": r"aws",
+    "github-pat": r"github|\bgh[a-z]?\b|ghp",
+    "huggingface-token": r"hugging|\bhf\b|hf[-_]",
+    "npm-token": r"npm",
+    "slack-bot-token": r"slack",
+    "stripe-secret-key": r"stripe",
+    "openai-project-key": r"openai",
+    "gitlab-pat": r"gitlab",
+    "sendgrid-api-key": r"sendgrid",
+    "postgres-url": r"postgres|database|connection|uri",
+    "rsa-private-key": r"private.?key|rsa|\bpem\b",
+}
+
+
+def container(rel):
+    """The file on disk a reported path is in: 'a.bin!archive/data.pkl' -> 'a.bin'."""
+    return rel.split("!", 1)[0]
+
+
+def plausibly(item, rule, vals):
+    """Whether a finding (rule, printed values) in the item's file is this binary item."""
+    want = item["value"]
+    pat = KIND_RULE.get(item["kind"])
+    names_kind = bool(pat and re.search(pat, str(rule).lower()))
+    plain = [v for how, v in vals if how == "plain"]
+    for how, v in vals:
+        if how == "sha1" and v == hashlib.sha1(want.encode()).hexdigest():
+            return True
+        if how == "masked":
+            shown = v.rstrip("*")
+            if names_kind and want.startswith(shown) and v != "[masked]":
+                return True
+    for v in plain:
+        v = v.strip().strip("'\"")
+        if v == want or (len(v) >= 8 and (v in want or want in v)):
+            return True
+    if not vals or (not plain and all(how == "masked" and v == "[masked]" for how, v in vals)):
+        return names_kind
+    return False
+
+
+def score(findings, items, root, cwd, clues=()):
     by_file = {}
     nfind = 0
-    for p, a, b, rule in findings:
+    allf = []   # (container, start, end, rule, vals) per finding
+    for p, a, b, rule, vals in findings:
         nfind += 1
         rel = normalise(p, root, cwd)
         if b < a or b - a > MAX_SPAN:
             b = a
         by_file.setdefault(rel, []).append((a, b, rule))
+        allf.append((container(rel), a, b, rule, vals, rel))
+    by_container = {}
+    for i, f in enumerate(allf):
+        by_container.setdefault(f[0], []).append(i)
+    used = set()   # findings that matched a binary item or a clue
     found, missed = [], []
     for it in items:
-        lo = it.get("first_line", it["line"])
-        rules = sorted({str(r) for (a, b, r) in by_file.get(it["path"], ()) if a <= it["end_line"] and b >= lo})
+        if it.get("binary"):
+            hits = [i for i in by_container.get(it["path"], ()) if plausibly(it, allf[i][3], allf[i][4])]
+            used.update(hits)
+            rules = sorted({str(allf[i][3]) for i in hits})
+        else:
+            lo = it.get("first_line", it["line"])
+            rules = sorted({str(r) for (a, b, r) in by_file.get(it["path"], ()) if a <= it["end_line"] and b >= lo})
         if rules:
             found.append(dict(it, rules=rules))
         else:
             missed.append(it)
-    # findings not on any planted line
+    clues_found = []
+    for c in clues:
+        hits = [i for i in by_container.get(c["path"], ())
+                if any(how == "plain" and c["value"] in v for how, v in allf[i][4])]
+        used.update(hits)
+        if hits:
+            clues_found.append(dict(c, rules=sorted({str(allf[i][3]) for i in hits})))
+    # findings not on any planted line (text items) and matching no binary item or clue
     planted_lines = {}
     for it in items:
-        planted_lines.setdefault(it["path"], []).append((it.get("first_line", it["line"]), it["end_line"]))
+        if not it.get("binary"):
+            planted_lines.setdefault(it["path"], []).append((it.get("first_line", it["line"]), it["end_line"]))
     other = {}
-    for rel, spans in by_file.items():
-        for (a, b, rule) in spans:
-            if not any(a <= e and b >= s for (s, e) in planted_lines.get(rel, ())):
-                other[str(rule)] = other.get(str(rule), 0) + 1
-    return found, missed, nfind, other
+    for i, (_, a, b, rule, _, rel) in enumerate(allf):
+        if i in used:
+            continue
+        rel_spans = planted_lines.get(rel, ())
+        if not any(a <= e and b >= s for (s, e) in rel_spans):
+            other[str(rule)] = other.get(str(rule), 0) + 1
+    return found, missed, nfind, other, clues_found
 
 
 # --------------------------------------------------------------------------
@@ -318,7 +430,7 @@ def parse_kv(values, what):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
-    ap.add_argument("corpus", help="folder made by bench/make_corpus.py")
+    ap.add_argument("corpus", help="folder made by bench/make_corpus.py or bench/make_model_folder.py")
     ap.add_argument("--planted", help="answer key (default CORPUS/../<name>.planted.json)")
     ap.add_argument("--runs", type=int, default=3, help="timed runs per tool (default 3)")
     ap.add_argument("--runs-for", action="append", metavar="TOOL=N",
@@ -341,7 +453,7 @@ def main(argv=None):
     root = os.path.realpath(args.corpus)
     if not os.path.isdir(root):
         sys.exit(f"no such corpus folder: {root}")
-    key_path, items = load_key(root, args.planted)
+    key_path, items, clues = load_key(root, args.planted)
     nfiles, nbytes = corpus_stats(root)
     runs_for = {k: int(v) for k, v in parse_kv(args.runs_for, "--runs-for").items()}
     extra = {k: shlex.split(v) for k, v in parse_kv(args.extra, "--extra").items()}
@@ -396,21 +508,25 @@ def main(argv=None):
         if args.keep_output:
             os.makedirs(args.keep_output, exist_ok=True)
             shutil.copy(r["stdout"], os.path.join(args.keep_output, t["tool"] + ".out"))
-        found, missed, nfind, other_by_rule = score(findings, items, root, cwd)
+        found, missed, nfind, other_by_rule, clues_found = score(findings, items, root, cwd, clues)
         other = sum(other_by_rule.values())
         t.update(found=len(found), missed=missed, findings=nfind, other=other,
+                 clues_found=len(clues_found), clues_found_list=clues_found,
                  other_by_rule=dict(sorted(other_by_rule.items(), key=lambda kv: -kv[1])),
                  found_by_kind={}, total_by_kind={})
         for it in items:
             t["total_by_kind"][it["kind"]] = t["total_by_kind"].get(it["kind"], 0) + 1
         t["found_rules_by_kind"] = {}
+        t["found_by_file"] = {}
         for it in found:
+            t["found_by_file"][it["path"]] = t["found_by_file"].get(it["path"], 0) + 1
             t["found_by_kind"][it["kind"]] = t["found_by_kind"].get(it["kind"], 0) + 1
             rk = t["found_rules_by_kind"].setdefault(it["kind"], {})
             for rule in it["rules"]:  # which of the tool's rules fired on the planted lines
                 rk[rule] = rk.get(rule, 0) + 1
         print(f"  {len(found)}/{len(items)} planted found, {nfind} findings ({other} elsewhere), "
-              f"{r['wall']:.2f} s", file=sys.stderr)
+              + (f"{len(clues_found)}/{len(clues)} clues, " if clues else "")
+              + f"{r['wall']:.2f} s", file=sys.stderr)
 
     live = [t for t in tools if "error" not in t]
     for t in live:
@@ -449,7 +565,7 @@ def main(argv=None):
     rows = []
     for t in tools:
         if "error" in t:
-            rows.append((t["tool"], "FAILED", "-", "-", "-", "-", "0"))
+            rows.append((t["tool"], "FAILED", "-", "-", "-", "-", "0") + (("-",) if clues else ()))
             continue
         best = min(t["walls"]) if t["walls"] else None
         t["wall_best_s"] = best
@@ -457,8 +573,10 @@ def main(argv=None):
         t["peak_rss_mib"] = max(t["rss_all"]) if t["rss_all"] else None
         rows.append((t["tool"], f"{best:.2f}" if best else "-", f"{t['mb_per_s']:.1f}" if best else "-",
                      f"{t['peak_rss_mib']:.0f}" if t["peak_rss_mib"] else "-",
-                     f"{t['found']}/{total}", str(t["other"]), f"{len(t['walls'])}"))
-    head = ("tool", "wall s (best)", "MB/s", "peak RSS MiB", "planted found", "other findings", "runs")
+                     f"{t['found']}/{total}", str(t["other"]), f"{len(t['walls'])}")
+                    + ((f"{t['clues_found']}/{len(clues)}",) if clues else ()))
+    head = ("tool", "wall s (best)", "MB/s", "peak RSS MiB", "planted found", "other findings", "runs") \
+        + (("clues found",) if clues else ())
     widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]
     fmt = "  ".join("{:<%d}" % w if i == 0 else "{:>%d}" % w for i, w in enumerate(widths))
     print()
@@ -482,6 +600,18 @@ def main(argv=None):
             tot = sum(1 for it in items if it["kind"] == k)
             print(f"  {k:<{kw}}  " + "  ".join(f"{str(t['found_by_kind'].get(k, 0)) + '/' + str(tot):>14}"
                                               for t in scored))
+
+    if scored and any(it.get("binary") for it in items):
+        print()
+        print("planted found by file (binary: found anywhere in the file, see the docstring):")
+        paths = sorted({it["path"] for it in items})
+        pw = max(len(p) + 9 for p in paths + ["file"])
+        print(f"  {'file':<{pw}}  " + "  ".join(f"{t['tool']:>14}" for t in scored))
+        for p in paths:
+            tot = sum(1 for it in items if it["path"] == p)
+            label = p + (" (binary)" if any(it.get("binary") for it in items if it["path"] == p) else "")
+            print(f"  {label:<{pw}}  " + "  ".join(f"{str(t['found_by_file'].get(p, 0)) + '/' + str(tot):>14}"
+                                                  for t in scored))
 
     if scored:
         print()
@@ -507,7 +637,7 @@ def main(argv=None):
     if args.json:
         out = {
             "corpus": root, "files": nfiles, "bytes": nbytes, "planted_key": key_path,
-            "planted_total": total, "runs": args.runs,
+            "planted_total": total, "clues_total": len(clues), "runs": args.runs,
             "timing": "hyperfine" if args.hyperfine else "interleaved",
             "host": {"nproc": os.cpu_count(), "loadavg_at_end": os.getloadavg()},
             "tools": {}, "skipped": skipped,
@@ -516,10 +646,14 @@ def main(argv=None):
             d = {k: t.get(k) for k in ("exe", "version", "command", "runs", "warmup", "error", "walls",
                                         "rss_all", "wall_best_s", "mb_per_s", "peak_rss_mib", "found",
                                         "findings", "other", "other_by_rule", "found_by_kind",
-                                        "total_by_kind", "found_rules_by_kind")}
+                                        "total_by_kind", "found_rules_by_kind", "found_by_file",
+                                        "clues_found")}
             d["planted_total"] = total
             d["command_line"] = shlex.join(t["command"])
-            d["missed"] = [{k: it[k] for k in ("path", "line", "end_line", "kind")} for it in t.get("missed", [])]
+            d["missed"] = [{k: it[k] for k in ("path", "line", "end_line", "kind", "binary") if k in it}
+                           for it in t.get("missed", [])]
+            d["clues"] = [{k: c.get(k) for k in ("path", "kind", "field", "rules")}
+                          for c in t.get("clues_found_list", [])]
             out["tools"][t["tool"]] = d
         with open(args.json, "w") as f:
             json.dump(out, f, indent=1)

@@ -27,7 +27,7 @@ fn corpus() -> Vec<u8> {
     while out.len() < 4 << 20 {
         out.extend_from_slice(lines[i % lines.len()].as_bytes());
         out.push(b'\n');
-        if i % 5000 == 0 {
+        if i.is_multiple_of(5000) {
             out.extend_from_slice(secret.as_bytes());
             out.push(b'\n');
         }

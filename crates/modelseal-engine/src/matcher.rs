@@ -204,10 +204,10 @@ impl RuleSet {
             let next = haystack.get(end).copied();
             for &rule_index in &self.keyword_rules[hit.keyword as usize] {
                 let compiled = &self.rules[rule_index];
-                if let (Some(allowed), Some(byte)) = (&compiled.followed_by, next) {
-                    if !allowed[usize::from(byte)] {
-                        continue;
-                    }
+                if let (Some(allowed), Some(byte)) = (&compiled.followed_by, next)
+                    && !allowed[usize::from(byte)]
+                {
+                    continue;
                 }
                 match &mut open[rule_index] {
                     Some(current) if start <= current.end => {
@@ -314,15 +314,15 @@ fn passes_validators(rule: &Rule, secret: &[u8]) -> bool {
     if !rule.allow_placeholders && looks_like_placeholder(secret) {
         return false;
     }
-    if let Some(floor) = rule.min_entropy {
-        if shannon_entropy(secret) < floor {
-            return false;
-        }
+    if let Some(floor) = rule.min_entropy
+        && shannon_entropy(secret) < floor
+    {
+        return false;
     }
-    if let Some(kind) = rule.checksum {
-        if !checksum_ok(kind, secret) {
-            return false;
-        }
+    if let Some(kind) = rule.checksum
+        && !checksum_ok(kind, secret)
+    {
+        return false;
     }
     true
 }

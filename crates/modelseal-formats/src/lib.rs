@@ -12,6 +12,7 @@ mod limits;
 mod notebook;
 mod onnx;
 mod pickle;
+mod protobuf;
 mod pyc;
 mod recognize;
 mod safetensors;

@@ -147,6 +147,14 @@ fn result(finding: &Finding, rule_index: Option<usize>) -> Value {
     if let Some(index) = rule_index {
         value["ruleIndex"] = json!(index);
     }
+    if !finding.location.members.is_empty() {
+        let mut chain = vec![finding.location.path.clone()];
+        chain.extend(finding.location.members.iter().cloned());
+        value["properties"]["chain"] = json!(chain);
+    }
+    if let Some(field) = &finding.location.field {
+        value["properties"]["field"] = json!(field);
+    }
     if let Some(clue) = finding.clue {
         value["properties"]["clue"] = json!(clue.as_str());
         value["properties"]["value"] = json!(finding.value);

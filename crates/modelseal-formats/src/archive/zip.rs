@@ -195,11 +195,11 @@ fn overlapping_members(archive: &mut zip::ZipArchive<&mut dyn ReadSeek>) -> Vec<
     let mut overlapping = Vec::new();
     let mut furthest: Option<(u64, usize)> = None;
     for (start, end, index) in ranges {
-        if let Some((reach, owner)) = furthest {
-            if start < reach {
-                overlapping.push(index);
-                overlapping.push(owner);
-            }
+        if let Some((reach, owner)) = furthest
+            && start < reach
+        {
+            overlapping.push(index);
+            overlapping.push(owner);
         }
         if furthest.is_none_or(|(reach, _)| end > reach) {
             furthest = Some((end, index));

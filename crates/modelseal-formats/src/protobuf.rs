@@ -1,0 +1,815 @@
+//! A streaming, bounded walker over the protobuf wire format, shared by the
+//! readers of formats built on it (ONNX models, `TensorBoard` events).
+//!
+//! The wire format does not say whether a length-delimited field holds a
+//! string, raw bytes or a sub-message: the reader that knows the schema walks
+//! each field as what it is ([`Walker::message`], [`Walker::bytes`]) and
+//! anything it leaves alone is skipped by reading and discarding, so a
+//! gigabyte of tensor data costs a read, never an allocation. Lengths are
+//! checked against the enclosing message and `max_segment` before anything
+//! is held in memory; sub-messages deeper than `max_depth` are skipped and
+//! counted, never walked.
+
+use std::io::{self, BufRead};
+
+use crate::limits::limit_message;
+use crate::visitor::{Notice, NoticeKind, Visitor};
+
+/// The value of one field as the wire carries it. A `Len` field's payload is
+/// still unread: the caller walks, reads or skips it, or leaves it to be
+/// skipped by the next call to [`Walker::next_field`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Value {
+    Varint(u64),
+    Fixed64(u64),
+    Len(u64),
+    Fixed32(u32),
+}
+
+/// One field: its number and value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Field {
+    pub number: u32,
+    pub value: Value,
+}
+
+/// Why a walk stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Stop {
+    pub kind: NoticeKind,
+    pub message: String,
+}
+
+impl Stop {
+    pub fn corrupt(message: impl Into<String>) -> Self {
+        Stop {
+            kind: NoticeKind::Corrupt,
+            message: message.into(),
+        }
+    }
+
+    /// An I/O error met at byte `at`: a limit stopping a metered read, or
+    /// data that cannot be read.
+    pub fn io(error: &io::Error, at: u64) -> Self {
+        match limit_message(error) {
+            Some(message) => Stop {
+                kind: NoticeKind::Limit,
+                message,
+            },
+            None => Stop::corrupt(format!("cannot read past byte {at}: {error}")),
+        }
+    }
+}
+
+pub(crate) type Result<T> = std::result::Result<T, Stop>;
+
+/// Field numbers are at most 2^29 - 1.
+const MAX_FIELD_NUMBER: u64 = (1 << 29) - 1;
+
+pub(crate) struct Walker<'r> {
+    reader: &'r mut dyn BufRead,
+    /// Bytes consumed so far.
+    offset: u64,
+    /// Where each message being walked ends; empty at the top level.
+    ends: Vec<u64>,
+    /// Where the top level ends, when known; else where the data does.
+    top_end: Option<u64>,
+    /// Payload of the last `Len` field not yet consumed by the caller.
+    pending: u64,
+    max_depth: usize,
+    max_segment: u64,
+    /// Sub-messages skipped because they were nested too deep.
+    too_deep: u64,
+}
+
+impl<'r> Walker<'r> {
+    /// Walks `reader` as one message that ends where the data ends.
+    /// `max_segment` bounds what [`Walker::bytes`] holds in memory;
+    /// `max_depth` the sub-messages walked inside each other.
+    pub fn new(reader: &'r mut dyn BufRead, max_depth: usize, max_segment: u64) -> Self {
+        Walker {
+            reader,
+            offset: 0,
+            ends: Vec::new(),
+            top_end: None,
+            pending: 0,
+            max_depth,
+            max_segment,
+            too_deep: 0,
+        }
+    }
+
+    /// Walks exactly `len` bytes (a buffer of known size): a length that
+    /// runs past them is caught as soon as it is read.
+    pub fn with_len(mut self, len: u64) -> Self {
+        self.top_end = Some(len);
+        self
+    }
+
+    /// Sub-messages that were skipped because they sat deeper than
+    /// `max_depth`.
+    pub fn too_deep(&self) -> u64 {
+        self.too_deep
+    }
+
+    /// Bytes left in the message being walked (`None` at a top level of
+    /// unknown length).
+    fn remaining(&self) -> Option<u64> {
+        self.ends
+            .last()
+            .copied()
+            .or(self.top_end)
+            .map(|end| end.saturating_sub(self.offset))
+    }
+
+    /// The next field of the message being walked, or `None` at its end.
+    pub fn next_field(&mut self) -> Result<Option<Field>> {
+        if self.pending > 0 {
+            let pending = std::mem::take(&mut self.pending);
+            self.discard(pending)?;
+        }
+        match self.remaining() {
+            Some(0) => return Ok(None),
+            None if self.at_eof()? => return Ok(None),
+            _ => {}
+        }
+        let at = self.offset;
+        let key = self.varint("a field key")?;
+        let number = key >> 3;
+        if number == 0 || number > MAX_FIELD_NUMBER {
+            return Err(Stop::corrupt(format!(
+                "byte {at}: field number {number} is not a valid protobuf field number"
+            )));
+        }
+        let number = number as u32;
+        let value = match key & 7 {
+            0 => Value::Varint(self.varint("a varint field")?),
+            1 => Value::Fixed64(u64::from_le_bytes(self.fixed::<8>()?)),
+            2 => {
+                let len = self.varint("a field length")?;
+                if let Some(left) = self.remaining()
+                    && len > left
+                {
+                    return Err(Stop::corrupt(format!(
+                        "byte {at}: field {number} declares {len} bytes but its message has only {left} left"
+                    )));
+                }
+                self.pending = len;
+                Value::Len(len)
+            }
+            5 => Value::Fixed32(u32::from_le_bytes(self.fixed::<4>()?)),
+            3 | 4 => {
+                return Err(Stop::corrupt(format!(
+                    "byte {at}: field {number} is a protobuf group (wire type 3 or 4), which these formats never use"
+                )));
+            }
+            wire => {
+                return Err(Stop::corrupt(format!(
+                    "byte {at}: field {number} has wire type {wire}, which protobuf does not define"
+                )));
+            }
+        };
+        Ok(Some(Field { number, value }))
+    }
+
+    /// Walks the payload of the `Len` field just returned (of `len` bytes)
+    /// as a sub-message. Returns `None` without walking when it sits deeper
+    /// than `max_depth` (it is skipped and counted). Whatever `walk` leaves
+    /// unread is skipped.
+    pub fn message<T>(
+        &mut self,
+        len: u64,
+        walk: impl FnOnce(&mut Self) -> Result<T>,
+    ) -> Result<Option<T>> {
+        self.take_pending(len)?;
+        if self.ends.len() >= self.max_depth {
+            self.too_deep += 1;
+            self.discard(len)?;
+            return Ok(None);
+        }
+        let end = self.offset.saturating_add(len);
+        self.ends.push(end);
+        let walked = walk(self);
+        self.ends.pop();
+        let value = walked?;
+        // Whatever the walk left unread, a pending payload included.
+        self.pending = 0;
+        let left = end.saturating_sub(self.offset);
+        self.discard(left)?;
+        Ok(Some(value))
+    }
+
+    /// Reads the payload of the `Len` field just returned (of `len` bytes)
+    /// into memory, or skips it and returns `None` when it is larger than
+    /// `max_segment`.
+    pub fn bytes(&mut self, len: u64) -> Result<Option<Vec<u8>>> {
+        self.take_pending(len)?;
+        if len > self.max_segment {
+            self.discard(len)?;
+            return Ok(None);
+        }
+        let at = self.offset;
+        // Grows with what actually arrives, never to a declared size.
+        let mut buffer = Vec::with_capacity(len.min(64 * 1024) as usize);
+        let got = io::Read::read_to_end(&mut io::Read::take(&mut *self.reader, len), &mut buffer)
+            .map_err(|e| Stop::io(&e, at))?;
+        self.offset += got as u64;
+        if (got as u64) < len {
+            return Err(truncated(at, len, got as u64));
+        }
+        Ok(Some(buffer))
+    }
+
+    /// Skips the payload of the `Len` field just returned (of `len` bytes)
+    /// by reading and discarding it.
+    pub fn skip(&mut self, len: u64) -> Result<()> {
+        self.take_pending(len)?;
+        self.discard(len)
+    }
+
+    /// The caller consumes a `Len` payload itself: it must be the one
+    /// `next_field` just announced.
+    fn take_pending(&mut self, len: u64) -> Result<()> {
+        if self.pending != len {
+            return Err(Stop::corrupt(format!(
+                "byte {}: internal error: a field of {len} bytes was consumed where {} were pending",
+                self.offset, self.pending
+            )));
+        }
+        self.pending = 0;
+        Ok(())
+    }
+
+    /// Reads past `len` bytes straight out of the reader's buffer.
+    fn discard(&mut self, len: u64) -> Result<()> {
+        let at = self.offset;
+        let mut left = len;
+        while left > 0 {
+            let available = match self.reader.fill_buf() {
+                Ok(buf) => buf.len(),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(Stop::io(&e, at)),
+            };
+            if available == 0 {
+                return Err(truncated(at, len, len - left));
+            }
+            let step = available.min(usize::try_from(left).unwrap_or(usize::MAX));
+            self.reader.consume(step);
+            self.offset += step as u64;
+            left -= step as u64;
+        }
+        Ok(())
+    }
+
+    fn at_eof(&mut self) -> Result<bool> {
+        let at = self.offset;
+        loop {
+            match self.reader.fill_buf() {
+                Ok(buf) => return Ok(buf.is_empty()),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(Stop::io(&e, at)),
+            }
+        }
+    }
+
+    fn byte(&mut self, what: &str) -> Result<u8> {
+        let at = self.offset;
+        if self.remaining() == Some(0) {
+            return Err(Stop::corrupt(format!(
+                "byte {at}: {what} runs past the end of its message"
+            )));
+        }
+        loop {
+            match self.reader.fill_buf() {
+                Ok([]) => {
+                    return Err(Stop::corrupt(format!(
+                        "truncated at byte {at}: the data ends inside {what}"
+                    )));
+                }
+                Ok([first, ..]) => {
+                    let first = *first;
+                    self.reader.consume(1);
+                    self.offset += 1;
+                    return Ok(first);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(Stop::io(&e, at)),
+            }
+        }
+    }
+
+    fn varint(&mut self, what: &str) -> Result<u64> {
+        let at = self.offset;
+        let mut value = 0u64;
+        for i in 0..10 {
+            let byte = self.byte(what)?;
+            let bits = u64::from(byte & 0x7f);
+            if i == 9 && bits > 1 {
+                break;
+            }
+            value |= bits << (7 * i);
+            if byte & 0x80 == 0 {
+                return Ok(value);
+            }
+        }
+        Err(Stop::corrupt(format!(
+            "byte {at}: {what} is a varint longer than 64 bits"
+        )))
+    }
+
+    fn fixed<const N: usize>(&mut self) -> Result<[u8; N]> {
+        let mut out = [0u8; N];
+        for slot in &mut out {
+            *slot = self.byte("a fixed-width field")?;
+        }
+        Ok(out)
+    }
+}
+
+fn truncated(at: u64, declared: u64, got: u64) -> Stop {
+    Stop::corrupt(format!(
+        "truncated at byte {}: a field of {declared} bytes starts at byte {at} but the data ends after {got} of them",
+        at.saturating_add(got)
+    ))
+}
+
+/// Where a walk reports the strings it finds: one line (`path = "value"`)
+/// per single-line value, numbered lines for text that has several. Holds
+/// the count of values reported and of those it passed over.
+pub(crate) struct Out<'v> {
+    pub visitor: &'v mut dyn Visitor,
+    reported: u64,
+    max_values: u64,
+    max_path_len: usize,
+    /// Strings longer than `max_segment`, skipped.
+    too_long: u64,
+    /// Values past `max_values`, dropped.
+    dropped: u64,
+}
+
+impl<'v> Out<'v> {
+    pub fn new(visitor: &'v mut dyn Visitor, max_values: u64, max_path_len: usize) -> Self {
+        Out {
+            visitor,
+            reported: 0,
+            max_values,
+            max_path_len,
+            too_long: 0,
+            dropped: 0,
+        }
+    }
+
+    /// Reads the `Len` payload just announced (`len` bytes) as a string and
+    /// reports it at `path`.
+    pub fn string(&mut self, w: &mut Walker<'_>, path: &str, len: u64) -> Result<()> {
+        match w.bytes(len)? {
+            Some(value) => self.value(path, &value),
+            None => self.too_long += 1,
+        }
+        Ok(())
+    }
+
+    /// Reports one value (empty ones are not worth a line).
+    pub fn value(&mut self, path: &str, value: &[u8]) {
+        if value.is_empty() {
+            return;
+        }
+        if self.reported >= self.max_values {
+            self.dropped += 1;
+            return;
+        }
+        self.reported += 1;
+        if value.contains(&b'\n') {
+            self.visitor.text(Some(path), &mut &value[..]);
+        } else {
+            self.visitor.field(path, value);
+        }
+    }
+
+    /// Reads the `Len` payload just announced as a key/value entry
+    /// (`StringStringEntryProto`, a `map<string, string>` entry: key 1,
+    /// value 2) and reports the value at `base/key` (`base[index]` when
+    /// the key is missing).
+    pub fn entry(&mut self, w: &mut Walker<'_>, base: &str, index: usize, len: u64) -> Result<()> {
+        let Some(raw) = w.bytes(len)? else {
+            self.too_long += 1;
+            return Ok(());
+        };
+        let mut input = &raw[..];
+        let mut inner = Walker::new(&mut input, 1, u64::MAX).with_len(len);
+        let (mut key, mut value) = (Vec::new(), Vec::new());
+        while let Some(field) = inner.next_field()? {
+            match (field.number, field.value) {
+                (1, Value::Len(len)) => key = inner.bytes(len)?.unwrap_or_default(),
+                (2, Value::Len(len)) => value = inner.bytes(len)?.unwrap_or_default(),
+                _ => {}
+            }
+        }
+        let path = if key.is_empty() {
+            format!("{base}[{index}]")
+        } else {
+            format!("{base}/{}", self.key(&key))
+        };
+        self.value(&path, &value);
+        Ok(())
+    }
+
+    /// A key from the data (a metadata key, an attribute name) made fit for
+    /// a path.
+    pub fn key(&self, raw: &[u8]) -> String {
+        path_text(raw, self.max_path_len.min(256))
+    }
+
+    /// Reports a stop, then what was passed over: call once, at the end.
+    pub fn finish(self, stop: Option<Stop>, too_deep: u64, max_depth: usize) {
+        if let Some(stop) = stop {
+            self.visitor
+                .notice(Notice::new(stop.kind, None, stop.message));
+        }
+        if too_deep > 0 {
+            self.visitor.notice(Notice::new(
+                NoticeKind::Limit,
+                None,
+                format!("{too_deep} message(s) nested more than {max_depth} deep were not read"),
+            ));
+        }
+        if self.too_long > 0 {
+            self.visitor.notice(Notice::new(
+                NoticeKind::Limit,
+                None,
+                format!(
+                    "{} string(s) longer than max_segment were not read",
+                    self.too_long
+                ),
+            ));
+        }
+        if self.dropped > 0 {
+            self.visitor.notice(Notice::new(
+                NoticeKind::Limit,
+                None,
+                format!(
+                    "more than {} strings: {} more were not reported",
+                    self.max_values, self.dropped
+                ),
+            ));
+        }
+    }
+}
+
+/// `raw` as text for a path: lossy UTF-8, at most `max` bytes (cut on a
+/// character boundary, marked with `…`).
+pub(crate) fn path_text(raw: &[u8], max: usize) -> String {
+    let mut text = String::from_utf8_lossy(raw).into_owned();
+    if text.len() > max {
+        let mut cut = max;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+        text.push('…');
+    }
+    text
+}
+
+/// Helpers shared by the tests of the protobuf-based readers: a message
+/// builder and a visitor that records what it is told.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::io::Read;
+
+    use crate::visitor::{Blob, Notice, NoticeKind, Visitor};
+
+    /// Builds a protobuf message field by field.
+    #[derive(Debug, Clone, Default)]
+    pub struct Msg(pub Vec<u8>);
+
+    pub fn varint(out: &mut Vec<u8>, mut value: u64) {
+        loop {
+            let byte = (value & 0x7f) as u8;
+            value >>= 7;
+            if value == 0 {
+                out.push(byte);
+                return;
+            }
+            out.push(byte | 0x80);
+        }
+    }
+
+    impl Msg {
+        pub fn new() -> Self {
+            Msg(Vec::new())
+        }
+
+        fn key(mut self, number: u32, wire: u8) -> Self {
+            varint(&mut self.0, u64::from(number) << 3 | u64::from(wire));
+            self
+        }
+
+        pub fn uint(self, number: u32, value: u64) -> Self {
+            let mut m = self.key(number, 0);
+            varint(&mut m.0, value);
+            m
+        }
+
+        pub fn fixed32(self, number: u32, value: u32) -> Self {
+            let mut m = self.key(number, 5);
+            m.0.extend_from_slice(&value.to_le_bytes());
+            m
+        }
+
+        pub fn fixed64(self, number: u32, value: u64) -> Self {
+            let mut m = self.key(number, 1);
+            m.0.extend_from_slice(&value.to_le_bytes());
+            m
+        }
+
+        pub fn bytes(self, number: u32, value: &[u8]) -> Self {
+            let mut m = self.key(number, 2);
+            varint(&mut m.0, value.len() as u64);
+            m.0.extend_from_slice(value);
+            m
+        }
+
+        pub fn str(self, number: u32, value: &str) -> Self {
+            self.bytes(number, value.as_bytes())
+        }
+
+        pub fn msg(self, number: u32, value: &Msg) -> Self {
+            self.bytes(number, &value.0)
+        }
+
+        /// A length-delimited field that declares `len` bytes and holds none.
+        pub fn hostile_len(self, number: u32, len: u64) -> Self {
+            let mut m = self.key(number, 2);
+            varint(&mut m.0, len);
+            m
+        }
+
+        pub fn raw(mut self, bytes: &[u8]) -> Self {
+            self.0.extend_from_slice(bytes);
+            self
+        }
+    }
+
+    /// A `StringStringEntryProto` / map entry: key 1, value 2.
+    pub fn entry(key: &str, value: &str) -> Msg {
+        Msg::new().str(1, key).str(2, value)
+    }
+
+    /// Records everything a reader reports.
+    #[derive(Debug, Default)]
+    pub struct Recorder {
+        pub fields: Vec<(String, String)>,
+        pub texts: Vec<(String, String)>,
+        pub notices: Vec<Notice>,
+    }
+
+    impl Recorder {
+        pub fn field(&self, path: &str) -> Option<&str> {
+            self.fields
+                .iter()
+                .find(|(p, _)| p == path)
+                .map(|(_, v)| v.as_str())
+        }
+
+        pub fn text(&self, path: &str) -> Option<&str> {
+            self.texts
+                .iter()
+                .find(|(p, _)| p == path)
+                .map(|(_, v)| v.as_str())
+        }
+
+        pub fn paths(&self) -> Vec<&str> {
+            self.fields.iter().map(|(p, _)| p.as_str()).collect()
+        }
+
+        pub fn count(&self, kind: NoticeKind) -> usize {
+            self.notices.iter().filter(|n| n.kind == kind).count()
+        }
+
+        pub fn notice(&self, kind: NoticeKind) -> Option<&str> {
+            self.notices
+                .iter()
+                .find(|n| n.kind == kind)
+                .map(|n| n.message.as_str())
+        }
+    }
+
+    impl Visitor for Recorder {
+        fn text(&mut self, field: Option<&str>, text: &mut dyn Read) {
+            let mut bytes = Vec::new();
+            text.read_to_end(&mut bytes).unwrap();
+            self.texts.push((
+                field.unwrap_or_default().to_owned(),
+                String::from_utf8_lossy(&bytes).into_owned(),
+            ));
+        }
+
+        fn field(&mut self, path: &str, value: &[u8]) {
+            self.fields
+                .push((path.to_owned(), String::from_utf8_lossy(value).into_owned()));
+        }
+
+        fn member(&mut self, name: &str, _blob: Blob<'_>, _size: Option<u64>) {
+            panic!("protobuf readers report no members, got {name}");
+        }
+
+        fn notice(&mut self, notice: Notice) {
+            self.notices.push(notice);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::Msg;
+    use super::*;
+
+    fn fields(data: &[u8]) -> Result<Vec<Field>> {
+        let mut input = data;
+        let mut walker = Walker::new(&mut input, 8, 1 << 20);
+        let mut out = Vec::new();
+        while let Some(field) = walker.next_field()? {
+            out.push(field);
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn reads_every_wire_type_and_skips_unconsumed_payloads() {
+        let data = Msg::new()
+            .uint(1, 300)
+            .fixed64(2, u64::MAX)
+            .str(3, "hello")
+            .fixed32(4, 7)
+            .uint(536_870_911, 1)
+            .0;
+        let got = fields(&data).unwrap();
+        assert_eq!(
+            got,
+            vec![
+                Field {
+                    number: 1,
+                    value: Value::Varint(300)
+                },
+                Field {
+                    number: 2,
+                    value: Value::Fixed64(u64::MAX)
+                },
+                Field {
+                    number: 3,
+                    value: Value::Len(5)
+                },
+                Field {
+                    number: 4,
+                    value: Value::Fixed32(7)
+                },
+                Field {
+                    number: 536_870_911,
+                    value: Value::Varint(1)
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn walks_sub_messages_and_reads_strings() {
+        let inner = Msg::new().str(1, "inner").uint(2, 5);
+        let data = Msg::new().msg(1, &inner).str(2, "outer").0;
+        let mut input = &data[..];
+        let mut walker = Walker::new(&mut input, 8, 1 << 20);
+        let mut seen = Vec::new();
+        while let Some(field) = walker.next_field().unwrap() {
+            match (field.number, field.value) {
+                (1, Value::Len(len)) => {
+                    walker
+                        .message(len, |w| {
+                            // Reads only the first field; the rest is skipped.
+                            let first = w.next_field()?.unwrap();
+                            if let Value::Len(len) = first.value {
+                                seen.push(w.bytes(len)?.unwrap());
+                            }
+                            Ok(())
+                        })
+                        .unwrap();
+                }
+                (2, Value::Len(len)) => seen.push(walker.bytes(len).unwrap().unwrap()),
+                _ => panic!("unexpected {field:?}"),
+            }
+        }
+        assert_eq!(seen, vec![b"inner".to_vec(), b"outer".to_vec()]);
+        assert_eq!(walker.offset, data.len() as u64);
+    }
+
+    #[test]
+    fn bogus_lengths_are_corrupt_without_allocating() {
+        // 2^63 bytes declared at the top level: skipped by reading, then truncated.
+        let data = Msg::new().hostile_len(9, 1 << 63).raw(b"abc").0;
+        let mut input = &data[..];
+        let mut walker = Walker::new(&mut input, 8, 1 << 20);
+        let field = walker.next_field().unwrap().unwrap();
+        assert_eq!(field.value, Value::Len(1 << 63));
+        // Larger than max_segment: not held, skipped, and the data ends.
+        let err = walker.bytes(1 << 63).unwrap_err();
+        assert_eq!(err.kind, NoticeKind::Corrupt);
+        assert!(err.message.contains("truncated"), "{}", err.message);
+
+        // Within max_segment but the data is shorter.
+        let data = Msg::new().hostile_len(9, 1000).raw(b"abc").0;
+        let mut input = &data[..];
+        let mut walker = Walker::new(&mut input, 8, 1 << 20);
+        walker.next_field().unwrap();
+        let err = walker.bytes(1000).unwrap_err();
+        assert!(err.message.contains("ends after 3"), "{}", err.message);
+
+        // Inside a message, a length longer than the message is caught at once.
+        let inner = Msg::new().hostile_len(2, 1_000_000_000).raw(b"xy");
+        let data = Msg::new().msg(1, &inner).0;
+        let mut input = &data[..];
+        let mut walker = Walker::new(&mut input, 8, 1 << 20);
+        let Some(Field {
+            value: Value::Len(len),
+            ..
+        }) = walker.next_field().unwrap()
+        else {
+            panic!()
+        };
+        let err = walker
+            .message(len, |w| w.next_field().map(|_| ()))
+            .unwrap_err();
+        assert!(
+            err.message
+                .contains("declares 1000000000 bytes but its message has only 2 left"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn groups_bad_wire_types_and_bad_numbers_are_corrupt() {
+        for data in [
+            vec![0x0b],                            // field 1, start group
+            vec![0x0c],                            // field 1, end group
+            vec![0x0e],                            // wire type 6
+            vec![0x02, 0x00],                      // field number 0
+            vec![0x08],                            // varint value missing
+            vec![0x08, 0x80],                      // varint value cut
+            vec![0x09, 1, 2, 3],                   // fixed64 cut
+            vec![0xff; 11],                        // varint longer than 64 bits
+            vec![0xf8, 0xff, 0xff, 0xff, 0x7f, 0], // field number 2^32 - 1
+        ] {
+            let err = fields(&data).unwrap_err();
+            assert_eq!(err.kind, NoticeKind::Corrupt, "{data:?}");
+        }
+    }
+
+    #[test]
+    fn fixed_fields_cannot_run_past_their_message() {
+        // A message of 3 bytes holding a fixed32 field that needs 5.
+        let data = Msg::new().bytes(1, &[0x15, 1, 2]).raw(&[9, 9, 9]).0;
+        let mut input = &data[..];
+        let mut walker = Walker::new(&mut input, 8, 1 << 20);
+        let Some(Field {
+            value: Value::Len(len),
+            ..
+        }) = walker.next_field().unwrap()
+        else {
+            panic!()
+        };
+        let err = walker
+            .message(len, |w| w.next_field().map(|_| ()))
+            .unwrap_err();
+        assert!(err.message.contains("past the end"), "{}", err.message);
+    }
+
+    #[test]
+    fn depth_is_bounded() {
+        fn walk(w: &mut Walker<'_>, depth: &mut usize) -> Result<()> {
+            while let Some(field) = w.next_field()? {
+                if let Value::Len(len) = field.value {
+                    *depth += 1;
+                    w.message(len, |w| walk(w, depth))?;
+                }
+            }
+            Ok(())
+        }
+        let mut data = Msg::new().str(1, "deepest");
+        for _ in 0..100 {
+            data = Msg::new().msg(1, &data);
+        }
+        let mut input = &data.0[..];
+        let mut walker = Walker::new(&mut input, 16, 1 << 20);
+        let mut depth = 0;
+        walk(&mut walker, &mut depth).unwrap();
+        assert_eq!(walker.too_deep(), 1);
+        assert_eq!(depth, 17);
+        assert_eq!(walker.offset, data.0.len() as u64);
+    }
+
+    #[test]
+    fn path_text_is_bounded_and_lossy() {
+        assert_eq!(path_text(b"key", 10), "key");
+        assert_eq!(path_text(b"a\xffb", 10), "a\u{fffd}b");
+        assert_eq!(path_text("ééé".as_bytes(), 3), "é…");
+    }
+}

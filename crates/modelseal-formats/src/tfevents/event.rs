@@ -1,0 +1,565 @@
+//! One `Event` proto (TensorFlow's `event.proto`, `summary.proto` and the
+//! `TensorBoard` plugin protos), walked to its strings.
+//!
+//! Below `event[i]`:
+//! - `file_version`, `log_message/message`, `session_log/msg`,
+//!   `session_log/checkpoint_path`, `tagged_run_metadata/tag`,
+//!   `source_metadata/writer`;
+//! - `summary/value[j]/tag`, `.../metadata/display_name`,
+//!   `.../metadata/summary_description`, and string tensors (text
+//!   summaries) as `.../text` (`.../text[k]` for the k-th string after the
+//!   first);
+//! - hparams plugin data (`HParamsPluginData`) below `.../hparams`: each
+//!   hyperparameter's string value as `.../hparams/<name>` (inside structs
+//!   and lists `<name>/<key>`, `<name>[k]`), `model_uri`, `monitor_url`,
+//!   `group_name`, and the experiment's `name`, `description`, `user` and its
+//!   hparam and metric infos' display names, descriptions and discrete
+//!   domains;
+//! - plugin data of plugins whose schema is not known here: its printable
+//!   runs, as `.../metadata/plugin_data/content`;
+//! - `graph_def` (and the one in `meta_graph_def`): node names, devices and
+//!   string attributes (`graph_def/node[k]/attr/<key>`), at most
+//!   [`MAX_GRAPH_STRINGS`] per graph; `meta_graph_def/meta_info_def`
+//!   versions and tags, and asset file names.
+//!
+//! Scalars, histograms, images, audio, numeric tensors and run metadata are
+//! skipped and counted.
+
+use crate::protobuf::{Out, Result, Stop, Value, Walker};
+use crate::visitor::{Notice, NoticeKind};
+
+/// Strings reported from one `GraphDef`: a graph of a big model has tens of
+/// thousands of nodes whose names are module paths, not secrets.
+pub(super) const MAX_GRAPH_STRINGS: u64 = 10_000;
+/// Shortest run of printable bytes reported from plugin data of an unknown
+/// schema.
+const MIN_PRINTABLE_RUN: usize = 6;
+
+/// Payloads that hold numbers or media, counted as they are skipped.
+#[derive(Debug, Default)]
+struct Skipped {
+    scalars: u64,
+    histograms: u64,
+    images: u64,
+    audio: u64,
+    tensors: u64,
+    binary_strings: u64,
+    run_metadata: u64,
+}
+
+pub(super) struct Events<'v> {
+    pub out: Out<'v>,
+    pub too_deep: u64,
+    skipped: Skipped,
+    /// Strings the graph being walked may still report.
+    graph_left: u64,
+    /// Graphs cut short by `MAX_GRAPH_STRINGS`.
+    graphs_cut: u64,
+}
+
+impl<'v> Events<'v> {
+    pub fn new(out: Out<'v>) -> Self {
+        Events {
+            out,
+            too_deep: 0,
+            skipped: Skipped::default(),
+            graph_left: 0,
+            graphs_cut: 0,
+        }
+    }
+
+    /// Reports what was skipped and the stop, if any: call once, at the end.
+    pub fn finish(self, stop: Option<Stop>, max_depth: usize) {
+        let s = &self.skipped;
+        let counts = [
+            (s.scalars, "scalar(s)"),
+            (s.histograms, "histogram(s)"),
+            (s.images, "image(s)"),
+            (s.audio, "audio clip(s)"),
+            (s.tensors, "numeric tensor(s)"),
+            (s.binary_strings, "binary string value(s)"),
+            (s.run_metadata, "run metadata record(s)"),
+        ];
+        let parts: Vec<String> = counts
+            .iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, what)| format!("{n} {what}"))
+            .collect();
+        if !parts.is_empty() {
+            self.out.visitor.notice(Notice::new(
+                NoticeKind::Skipped,
+                None,
+                format!("not read (numbers and media): {}", parts.join(", ")),
+            ));
+        }
+        if self.graphs_cut > 0 {
+            self.out.visitor.notice(Notice::new(
+                NoticeKind::Limit,
+                None,
+                format!(
+                    "{} graph(s) held more than {MAX_GRAPH_STRINGS} strings: the rest were not read",
+                    self.graphs_cut
+                ),
+            ));
+        }
+        self.out.finish(stop, self.too_deep, max_depth);
+    }
+
+    /// A string of a graph, within the graph's budget.
+    fn graph_string(&mut self, w: &mut Walker<'_>, path: &str, len: u64) -> Result<()> {
+        if self.graph_left == 0 {
+            return Ok(());
+        }
+        self.graph_left -= 1;
+        self.out.string(w, path, len)
+    }
+}
+
+fn next(counter: &mut usize) -> usize {
+    let index = *counter;
+    *counter += 1;
+    index
+}
+
+/// Walks the fields of one message, handing each length-delimited one to
+/// `each` (number, length); other wire types are passed over.
+fn each_len(
+    w: &mut Walker<'_>,
+    mut each: impl FnMut(&mut Walker<'_>, u32, u64) -> Result<()>,
+) -> Result<()> {
+    while let Some(field) = w.next_field()? {
+        if let Value::Len(len) = field.value {
+            each(w, field.number, len)?;
+        }
+    }
+    Ok(())
+}
+
+/// A map entry (key 1, value 2) whose value is a message walked by `value`
+/// at `base/<key>` (`base[index]` when the key has not come first).
+fn map_entry(
+    w: &mut Walker<'_>,
+    e: &mut Events<'_>,
+    base: &str,
+    index: usize,
+    value: fn(&mut Walker<'_>, &mut Events<'_>, &str) -> Result<()>,
+) -> Result<()> {
+    let mut key: Option<String> = None;
+    each_len(w, |w, number, len| match number {
+        1 => {
+            key = w
+                .bytes(len)?
+                .filter(|raw| !raw.is_empty())
+                .map(|raw| e.out.key(&raw));
+            Ok(())
+        }
+        2 => {
+            let path = match &key {
+                Some(key) => format!("{base}/{key}"),
+                None => format!("{base}[{index}]"),
+            };
+            w.message(len, |w| value(w, e, &path)).map(drop)
+        }
+        _ => Ok(()),
+    })
+}
+
+pub(super) fn event(w: &mut Walker<'_>, e: &mut Events<'_>, path: &str) -> Result<()> {
+    each_len(w, |w, number, len| match number {
+        3 => e.out.string(w, &format!("{path}/file_version"), len),
+        4 => {
+            let here = format!("{path}/graph_def");
+            w.message(len, |w| graph_def(w, e, &here)).map(drop)
+        }
+        5 => {
+            let here = format!("{path}/summary");
+            w.message(len, |w| summary(w, e, &here)).map(drop)
+        }
+        6 => w
+            .message(len, |w| {
+                each_len(w, |w, number, len| match number {
+                    2 => e.out.string(w, &format!("{path}/log_message/message"), len),
+                    _ => Ok(()),
+                })
+            })
+            .map(drop),
+        7 => w
+            .message(len, |w| {
+                each_len(w, |w, number, len| match number {
+                    2 => e
+                        .out
+                        .string(w, &format!("{path}/session_log/checkpoint_path"), len),
+                    3 => e.out.string(w, &format!("{path}/session_log/msg"), len),
+                    _ => Ok(()),
+                })
+            })
+            .map(drop),
+        8 => w
+            .message(len, |w| {
+                each_len(w, |w, number, len| match number {
+                    1 => e
+                        .out
+                        .string(w, &format!("{path}/tagged_run_metadata/tag"), len),
+                    2 => {
+                        e.skipped.run_metadata += 1;
+                        w.skip(len)
+                    }
+                    _ => Ok(()),
+                })
+            })
+            .map(drop),
+        9 => {
+            let here = format!("{path}/meta_graph_def");
+            w.message(len, |w| meta_graph_def(w, e, &here)).map(drop)
+        }
+        10 => w
+            .message(len, |w| {
+                each_len(w, |w, number, len| match number {
+                    1 => e
+                        .out
+                        .string(w, &format!("{path}/source_metadata/writer"), len),
+                    _ => Ok(()),
+                })
+            })
+            .map(drop),
+        _ => Ok(()),
+    })
+}
+
+fn summary(w: &mut Walker<'_>, e: &mut Events<'_>, path: &str) -> Result<()> {
+    let mut values = 0;
+    each_len(w, |w, number, len| match number {
+        1 => {
+            let here = format!("{path}/value[{}]", next(&mut values));
+            w.message(len, |w| summary_value(w, e, &here)).map(drop)
+        }
+        _ => Ok(()),
+    })
+}
+
+fn summary_value(w: &mut Walker<'_>, e: &mut Events<'_>, path: &str) -> Result<()> {
+    while let Some(field) = w.next_field()? {
+        let len = match field.value {
+            Value::Len(len) => len,
+            // simple_value: a scalar.
+            Value::Fixed32(_) if field.number == 2 => {
+                e.skipped.scalars += 1;
+                continue;
+            }
+            _ => continue,
+        };
+        match field.number {
+            1 => e.out.string(w, &format!("{path}/tag"), len)?,
+            3 | 5 => {
+                e.skipped.histograms += 1;
+                w.skip(len)?;
+            }
+            4 => {
+                e.skipped.images += 1;
+                w.skip(len)?;
+            }
+            6 => {
+                e.skipped.audio += 1;
+                w.skip(len)?;
+            }
+            8 => {
+                w.message(len, |w| tensor(w, e, path))?;
+            }
+            9 => {
+                w.message(len, |w| summary_metadata(w, e, path))?;
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// A TensorFlow `TensorProto`: its UTF-8 strings are reported as
+/// `path/text`; numbers and binary strings are counted.
+fn tensor(w: &mut Walker<'_>, e: &mut Events<'_>, path: &str) -> Result<()> {
+    let mut strings = 0;
+    let mut numeric = false;
+    while let Some(field) = w.next_field()? {
+        match (field.number, field.value) {
+            (8, Value::Len(len)) => {
+                let Some(value) = w.bytes(len)? else {
+                    e.skipped.binary_strings += 1;
+                    continue;
+                };
+                if std::str::from_utf8(&value).is_err() {
+                    // An encoded image or clip (TF 2 writes them as strings).
+                    e.skipped.binary_strings += 1;
+                    continue;
+                }
+                let here = match next(&mut strings) {
+                    0 => format!("{path}/text"),
+                    k => format!("{path}/text[{k}]"),
+                };
+                e.out.value(&here, &value);
+            }
+            // tensor_content and the typed value lists.
+            (4..=7 | 9..=13, _) => numeric = true,
+            _ => {}
+        }
+    }
+    if numeric {
+        e.skipped.tensors += 1;
+    }
+    Ok(())
+}
+
+/// `SummaryMetadata` of the value at `value_path`.
+fn summary_metadata(w: &mut Walker<'_>, e: &mut Events<'_>, value_path: &str) -> Result<()> {
+    each_len(w, |w, number, len| match number {
+        1 => w.message(len, |w| plugin_data(w, e, value_path)).map(drop),
+        2 => e
+            .out
+            .string(w, &format!("{value_path}/metadata/display_name"), len),
+        3 => e.out.string(
+            w,
+            &format!("{value_path}/metadata/summary_description"),
+            len,
+        ),
+        _ => Ok(()),
+    })
+}
+
+/// Plugins whose data holds nothing but versions and numbers.
+const PLAIN_PLUGINS: &[&[u8]] = &[
+    b"text",
+    b"scalars",
+    b"histograms",
+    b"distributions",
+    b"images",
+    b"audio",
+    b"pr_curves",
+];
+
+fn plugin_data(w: &mut Walker<'_>, e: &mut Events<'_>, value_path: &str) -> Result<()> {
+    let mut plugin: Option<Vec<u8>> = None;
+    each_len(w, |w, number, len| match number {
+        1 => {
+            plugin = w.bytes(len)?;
+            Ok(())
+        }
+        2 => match plugin.as_deref() {
+            Some(b"hparams") => {
+                let here = format!("{value_path}/hparams");
+                w.message(len, |w| hparams_plugin_data(w, e, &here))
+                    .map(drop)
+            }
+            Some(name) if PLAIN_PLUGINS.contains(&name) => Ok(()),
+            _ => {
+                let Some(content) = w.bytes(len)? else {
+                    return Ok(());
+                };
+                let runs = printable_runs(&content);
+                e.out.value(
+                    &format!("{value_path}/metadata/plugin_data/content"),
+                    runs.as_bytes(),
+                );
+                Ok(())
+            }
+        },
+        _ => Ok(()),
+    })
+}
+
+/// The runs of printable ASCII in `data` at least [`MIN_PRINTABLE_RUN`]
+/// long, one per line.
+fn printable_runs(data: &[u8]) -> String {
+    data.split(|&b| !(b == b'\t' || (0x20..0x7f).contains(&b)))
+        .filter(|run| run.len() >= MIN_PRINTABLE_RUN)
+        .map(|run| String::from_utf8_lossy(run))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `HParamsPluginData`: an experiment, or a session's start.
+fn hparams_plugin_data(w: &mut Walker<'_>, e: &mut Events<'_>, path: &str) -> Result<()> {
+    each_len(w, |w, number, len| match number {
+        2 => {
+            let here = format!("{path}/experiment");
+            w.message(len, |w| experiment(w, e, &here)).map(drop)
+        }
+        3 => w.message(len, |w| session_start_info(w, e, path)).map(drop),
+        _ => Ok(()),
+    })
+}
+
+fn session_start_info(w: &mut Walker<'_>, e: &mut Events<'_>, path: &str) -> Result<()> {
+    let mut hparams = 0;
+    each_len(w, |w, number, len| match number {
+        1 => {
+            let index = next(&mut hparams);
+            w.message(len, |w| map_entry(w, e, path, index, protobuf_value))
+                .map(drop)
+        }
+        2 => e.out.string(w, &format!("{path}/model_uri"), len),
+        3 => e.out.string(w, &format!("{path}/monitor_url"), len),
+        4 => e.out.string(w, &format!("{path}/group_name"), len),
+        _ => Ok(()),
+    })
+}
+
+/// A `google.protobuf.Value`: strings reported, structs and lists walked.
+fn protobuf_value(w: &mut Walker<'_>, e: &mut Events<'_>, path: &str) -> Result<()> {
+    each_len(w, |w, number, len| match number {
+        3 => e.out.string(w, path, len),
+        // Struct: map<string, Value> fields = 1.
+        5 => w
+            .message(len, |w| {
+                let mut fields = 0;
+                each_len(w, |w, number, len| match number {
+                    1 => {
+                        let index = next(&mut fields);
+                        w.message(len, |w| map_entry(w, e, path, index, protobuf_value))
+                            .map(drop)
+                    }
+                    _ => Ok(()),
+                })
+            })
+            .map(drop),
+        6 => w.message(len, |w| list_value(w, e, path)).map(drop),
+        _ => Ok(()),
+    })
+}
+
+/// A `google.protobuf.ListValue`: `repeated Value values = 1`.
+fn list_value(w: &mut Walker<'_>, e: &mut Events<'_>, path: &str) -> Result<()> {
+    let mut values = 0;
+    each_len(w, |w, number, len| match number {
+        1 => {
+            let here = format!("{path}[{}]", next(&mut values));
+            w.message(len, |w| protobuf_value(w, e, &here)).map(drop)
+        }
+        _ => Ok(()),
+    })
+}
+
+fn experiment(w: &mut Walker<'_>, e: &mut Events<'_>, path: &str) -> Result<()> {
+    let (mut hparam_infos, mut metric_infos) = (0, 0);
+    each_len(w, |w, number, len| match number {
+        1 => e.out.string(w, &format!("{path}/description"), len),
+        2 => e.out.string(w, &format!("{path}/user"), len),
+        6 => e.out.string(w, &format!("{path}/name"), len),
+        4 => {
+            let here = format!("{path}/hparam_infos[{}]", next(&mut hparam_infos));
+            w.message(len, |w| {
+                each_len(w, |w, number, len| match number {
+                    2 => e.out.string(w, &format!("{here}/display_name"), len),
+                    3 => e.out.string(w, &format!("{here}/description"), len),
+                    5 => {
+                        let list = format!("{here}/domain_discrete");
+                        w.message(len, |w| list_value(w, e, &list)).map(drop)
+                    }
+                    _ => Ok(()),
+                })
+            })
+            .map(drop)
+        }
+        5 => {
+            let here = format!("{path}/metric_infos[{}]", next(&mut metric_infos));
+            w.message(len, |w| {
+                each_len(w, |w, number, len| match number {
+                    3 => e.out.string(w, &format!("{here}/display_name"), len),
+                    4 => e.out.string(w, &format!("{here}/description"), len),
+                    _ => Ok(()),
+                })
+            })
+            .map(drop)
+        }
+        _ => Ok(()),
+    })
+}
+
+/// A `GraphDef`, bounded to [`MAX_GRAPH_STRINGS`] strings.
+fn graph_def(w: &mut Walker<'_>, e: &mut Events<'_>, path: &str) -> Result<()> {
+    e.graph_left = MAX_GRAPH_STRINGS;
+    let mut nodes = 0;
+    while let Some(field) = w.next_field()? {
+        if e.graph_left == 0 {
+            // The rest of the graph is skipped by the walker.
+            e.graphs_cut += 1;
+            return Ok(());
+        }
+        if let (1, Value::Len(len)) = (field.number, field.value) {
+            let here = format!("{path}/node[{}]", next(&mut nodes));
+            w.message(len, |w| node_def(w, e, &here))?;
+        }
+    }
+    Ok(())
+}
+
+fn node_def(w: &mut Walker<'_>, e: &mut Events<'_>, path: &str) -> Result<()> {
+    let mut attrs = 0;
+    each_len(w, |w, number, len| match number {
+        1 => e.graph_string(w, &format!("{path}/name"), len),
+        4 => e.graph_string(w, &format!("{path}/device"), len),
+        5 => {
+            let index = next(&mut attrs);
+            let base = format!("{path}/attr");
+            w.message(len, |w| map_entry(w, e, &base, index, attr_value))
+                .map(drop)
+        }
+        _ => Ok(()),
+    })
+}
+
+/// An `AttrValue`: its string (`s`, 2), its list of strings (`list.s`) and
+/// the strings of its tensor.
+fn attr_value(w: &mut Walker<'_>, e: &mut Events<'_>, path: &str) -> Result<()> {
+    each_len(w, |w, number, len| match number {
+        2 => e.graph_string(w, path, len),
+        1 => w
+            .message(len, |w| {
+                let mut strings = 0;
+                each_len(w, |w, number, len| match number {
+                    2 => e.graph_string(w, &format!("{path}[{}]", next(&mut strings)), len),
+                    _ => Ok(()),
+                })
+            })
+            .map(drop),
+        8 => w.message(len, |w| tensor(w, e, path)).map(drop),
+        _ => Ok(()),
+    })
+}
+
+/// A `MetaGraphDef`: versions, tags, its graph and its asset file names.
+fn meta_graph_def(w: &mut Walker<'_>, e: &mut Events<'_>, path: &str) -> Result<()> {
+    let mut assets = 0;
+    each_len(w, |w, number, len| match number {
+        1 => w
+            .message(len, |w| {
+                let mut tags = 0;
+                let info = format!("{path}/meta_info_def");
+                each_len(w, |w, number, len| match number {
+                    1 => e.out.string(w, &format!("{info}/meta_graph_version"), len),
+                    4 => e
+                        .out
+                        .string(w, &format!("{info}/tags[{}]", next(&mut tags)), len),
+                    5 => e.out.string(w, &format!("{info}/tensorflow_version"), len),
+                    6 => e
+                        .out
+                        .string(w, &format!("{info}/tensorflow_git_version"), len),
+                    _ => Ok(()),
+                })
+            })
+            .map(drop),
+        2 => {
+            let here = format!("{path}/graph_def");
+            w.message(len, |w| graph_def(w, e, &here)).map(drop)
+        }
+        6 => {
+            let here = format!("{path}/asset_file_def[{}]", next(&mut assets));
+            w.message(len, |w| {
+                each_len(w, |w, number, len| match number {
+                    2 => e.out.string(w, &format!("{here}/filename"), len),
+                    _ => Ok(()),
+                })
+            })
+            .map(drop)
+        }
+        _ => Ok(()),
+    })
+}
