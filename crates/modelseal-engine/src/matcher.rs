@@ -177,7 +177,10 @@ impl RuleSet {
                     &self.rules[matches[i].rule].rule,
                     &self.rules[matches[j].rule].rule,
                 );
-                if a.kind != Kind::Secret || b.kind != Kind::Secret {
+                // Two secret rules, or two metadata rules naming the same
+                // kind of clue (a host found as a URL and as a name).
+                let same_kind = a.kind == b.kind && (a.kind == Kind::Secret || a.clue == b.clue);
+                if !same_kind {
                     continue;
                 }
                 if (b.severity, std::cmp::Reverse(matches[j].rule))

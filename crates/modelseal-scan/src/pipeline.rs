@@ -3,7 +3,7 @@
 use std::io::Read;
 use std::path::PathBuf;
 
-use modelseal_engine::{Kind, RuleSet, fingerprint, mask, mask_in};
+use modelseal_engine::{Kind, RuleSet, fingerprint, mask};
 use modelseal_formats::{Blob, Budget, Limits};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -214,7 +214,10 @@ impl Scanner {
         }
         let raw = String::from_utf8_lossy(&hit.secret).into_owned();
         let reveal = self.settings.show_secrets || rule.kind == Kind::Metadata;
-        let snippet = snippet(hit, &raw, reveal);
+        let snippet = self.snippet(
+            hit,
+            rule.kind == Kind::Secret && !self.settings.show_secrets,
+        );
         Some(Finding {
             rule: rule.id.clone(),
             title: rule.title.clone(),
@@ -236,22 +239,67 @@ impl Scanner {
 /// Bytes of context kept each side of the secret in a snippet.
 const SNIPPET_CONTEXT: usize = 60;
 
-fn snippet(hit: &Hit, raw: &str, reveal: bool) -> String {
-    let start = hit.secret_in_line.saturating_sub(SNIPPET_CONTEXT);
-    let end = (hit.secret_in_line + hit.secret.len() + SNIPPET_CONTEXT).min(hit.line_text.len());
-    let mut text = String::from_utf8_lossy(&hit.line_text[start..end]).into_owned();
-    if !reveal {
-        text = mask_in(&text, raw);
+impl Scanner {
+    /// The line around a hit, with every secret on it masked (the hit's own
+    /// and any other rule's), unless the user asked to see secrets. A
+    /// metadata finding's snippet must not leak a password beside it.
+    fn snippet(&self, hit: &Hit, own_is_secret: bool) -> String {
+        let line = &hit.line_text;
+        let own = hit.secret_in_line..hit.secret_in_line + hit.secret.len();
+        let mut hidden: Vec<std::ops::Range<usize>> = Vec::new();
+        if !self.settings.show_secrets {
+            hidden = self
+                .rules
+                .scan(line)
+                .into_iter()
+                .filter(|m| self.rules.rule(m.rule).kind == Kind::Secret)
+                .map(|m| m.secret)
+                .collect();
+            if own_is_secret {
+                hidden.push(own.clone());
+            }
+            hidden.sort_by_key(|r| (r.start, std::cmp::Reverse(r.end)));
+        }
+        // Rebuild the line with hidden ranges masked, noting where the hit's
+        // own value lands.
+        let mut masked = String::new();
+        let mut own_at = None;
+        let mut cursor = 0;
+        for range in hidden {
+            if range.start < cursor || range.end > line.len() {
+                continue;
+            }
+            masked.push_str(&String::from_utf8_lossy(&line[cursor..range.start]));
+            if range == own {
+                own_at = Some(masked.len());
+            }
+            masked.push_str(&mask(&String::from_utf8_lossy(&line[range.clone()])));
+            cursor = range.end;
+        }
+        if own_at.is_none() && cursor <= own.start {
+            let before = String::from_utf8_lossy(&line[cursor..own.start]).len();
+            own_at = Some(masked.len() + before);
+        }
+        masked.push_str(&String::from_utf8_lossy(&line[cursor.min(line.len())..]));
+        let center = own_at.unwrap_or(0).min(masked.len());
+        let mut from = center.saturating_sub(SNIPPET_CONTEXT);
+        while !masked.is_char_boundary(from) {
+            from -= 1;
+        }
+        let mut to = (center + hit.secret.len() + SNIPPET_CONTEXT).min(masked.len());
+        while !masked.is_char_boundary(to) {
+            to += 1;
+        }
+        let mut out = String::new();
+        if from > 0 {
+            out.push('…');
+        }
+        out.push_str(sanitize(masked[from..to].trim_end_matches(['\r', '\n'])).trim());
+        if to < masked.len() {
+            out.push('…');
+        }
+        out
     }
-    let mut out = String::new();
-    if start > 0 {
-        out.push('…');
-    }
-    out.push_str(sanitize(text.trim_end_matches(['\r', '\n'])).trim());
-    if end < hit.line_text.len() {
-        out.push('…');
-    }
-    out
 }
 
 /// Control characters from a hostile file must not reach a terminal.

@@ -75,19 +75,67 @@ fn the_example_reproduces_the_classic_leak() {
 
 #[test]
 fn secrets_are_masked_unless_asked() {
-    let log = std::fs::read_to_string(repo_root().join("examples/sentiment-model/logs/train.log"))
-        .unwrap();
-    let secret_line = log
+    let (revealed, _) = scan_example(&["--format", "jsonl", "--show-secrets"]);
+    let secrets: Vec<String> = revealed
         .lines()
-        .find(|l| l.starts_with("AWS_SECRET_ACCESS_KEY="))
-        .unwrap();
-    let secret = secret_line.trim_start_matches("AWS_SECRET_ACCESS_KEY=");
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|f| f["kind"] == "secret")
+        .map(|f| f["secret"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(secrets.len() >= 5, "{secrets:?}");
     for format in ["human", "json", "jsonl", "sarif"] {
         let (stdout, _) = scan_example(&["--format", format]);
-        assert!(!stdout.contains(secret), "{format} prints the secret");
+        for secret in &secrets {
+            assert!(
+                !stdout.contains(secret.as_str()),
+                "{format} prints a secret"
+            );
+        }
     }
-    let (stdout, _) = scan_example(&["--format", "jsonl", "--show-secrets"]);
-    assert!(stdout.contains(secret));
+}
+
+#[test]
+fn every_format_in_the_example_is_read() {
+    let (stdout, _) = scan_example(&["--format", "jsonl"]);
+    let found: Vec<(String, String)> = stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_owned(),
+                crate::location_text(&f["location"]),
+            )
+        })
+        .collect();
+    for (rule, location) in [
+        (
+            "aws-secret-access-key",
+            "examples/sentiment-model/logs.zip!/run1/train.log:12",
+        ),
+        (
+            "huggingface-user-access-token",
+            "examples/sentiment-model/training_args.bin#pickle/hub_token",
+        ),
+        (
+            "username-in-home-path",
+            "examples/sentiment-model/model.safetensors#__metadata__.source",
+        ),
+        (
+            "postgres-url-password",
+            "examples/sentiment-model/notebooks/debug.ipynb#cells[1].outputs[0].traceback:3",
+        ),
+        (
+            "internal-hostname",
+            "examples/sentiment-model/runs/events.out.tfevents.1776244321.gpu-node-7.research.corp.4242.0#filename/hostname",
+        ),
+    ] {
+        assert!(
+            found
+                .iter()
+                .any(|(r, l)| r == rule && l.starts_with(location)),
+            "{rule} at {location} not in {found:#?}"
+        );
+    }
 }
 
 #[test]

@@ -31,3 +31,21 @@ pub fn aws_pair() -> (String, String) {
         concat!("tK9vQ2mR7xLp4Wz", "N8bJ3cY6hF1dS5gA0eU+/oXy3").to_string(),
     )
 }
+
+/// A JSON location as the human report writes it: `path!/member#field:line`.
+pub fn location_text(location: &serde_json::Value) -> String {
+    let mut text = location["path"].as_str().unwrap_or_default().to_owned();
+    for member in location["members"].as_array().into_iter().flatten() {
+        text.push_str("!/");
+        text.push_str(member.as_str().unwrap_or_default());
+    }
+    if let Some(field) = location["field"].as_str() {
+        text.push('#');
+        text.push_str(field);
+    }
+    if let Some(line) = location["line"].as_u64() {
+        text.push(':');
+        text.push_str(&line.to_string());
+    }
+    text
+}

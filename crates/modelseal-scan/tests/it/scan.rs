@@ -195,3 +195,26 @@ fn a_secret_across_a_chunk_boundary_in_a_large_file() {
     assert_eq!(outcome.findings[0].occurrences, 40);
     assert_eq!(outcome.findings[0].location.line, Some(expected_lines[0]));
 }
+
+#[test]
+fn a_clue_beside_a_secret_does_not_reveal_it() {
+    let password = concat!("CxUFxEAThL", "K7aNwJRVGp");
+    let line = format!(
+        "could not connect to postgresql://reader:{password}@reviews-db.internal:5432/db\n"
+    );
+    let outcome = scanner().scan_reader("-", line.as_bytes());
+    assert!(
+        outcome.findings.iter().any(|f| f.rule == "internal-url"),
+        "{:?}",
+        outcome.findings
+    );
+    for finding in &outcome.findings {
+        assert!(
+            !finding.snippet.contains(password),
+            "{}: {}",
+            finding.rule,
+            finding.snippet
+        );
+        assert!(!finding.secret.contains(password), "{}", finding.rule);
+    }
+}
