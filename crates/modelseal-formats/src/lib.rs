@@ -8,6 +8,7 @@
 
 pub mod archive;
 mod gguf;
+mod hdf5;
 mod limits;
 mod notebook;
 mod onnx;
@@ -16,9 +17,12 @@ mod protobuf;
 mod pyc;
 mod recognize;
 mod safetensors;
+mod sevenzip;
 mod sniff;
+mod sqlite;
 mod tfevents;
 mod visitor;
+mod wandb;
 
 use std::io::{Cursor, Read, SeekFrom};
 
@@ -93,6 +97,13 @@ fn dispatch(
         Kind::TfEvents => tfevents::read(name, blob.reader(), visitor, budget),
         Kind::Notebook => notebook::read(name, blob.reader(), visitor, budget),
         Kind::Pyc => pyc::read(name, blob.reader(), visitor, budget),
+        Kind::SevenZip => match blob {
+            Blob::Seekable(reader) => sevenzip::read(reader, visitor, budget),
+            Blob::Stream(reader) => sevenzip::read_stream(reader, visitor, budget),
+        },
+        Kind::Sqlite => sqlite::read(blob, visitor, budget),
+        Kind::Wandb => wandb::read(name, blob.reader(), visitor, budget),
+        Kind::Hdf5 => hdf5::read(blob, visitor, budget),
         Kind::LfsPointer => visitor.notice(Notice::new(
             NoticeKind::Skipped,
             None,

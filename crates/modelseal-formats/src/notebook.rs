@@ -16,7 +16,7 @@
 //!
 //! Images (cell attachments, `image/png` and other binary outputs) are
 //! skipped and counted in one notice. A notebook that is not valid JSON, or
-//! larger than `max_segment`, is scanned as plain text instead, with a notice.
+//! larger than 16 MiB (or `max_segment`), is scanned as plain text instead, with a notice.
 
 mod ansi;
 
@@ -57,13 +57,21 @@ const CELL_KEYS: &[&str] = &[
     "collapsed",
 ];
 
+/// Largest notebook parsed as JSON. A parsed tree takes many times the
+/// file's size in memory; a larger notebook is scanned as plain text, which
+/// loses nothing but the cell paths.
+const MAX_PARSED: u64 = 16 << 20;
+
 /// Reads `reader` as this format and reports what it holds to `visitor`.
 pub fn read(_name: &str, reader: &mut dyn Read, visitor: &mut dyn Visitor, budget: &Budget) {
-    let limit = budget.limits.max_segment;
+    let limit = budget.limits.max_segment.min(MAX_PARSED);
     let mut data = Vec::new();
     if let Err(e) = reader.take(limit.saturating_add(1)).read_to_end(&mut data) {
-        let message = limit_message(&e).unwrap_or_else(|| format!("cannot read: {e}"));
-        visitor.notice(Notice::new(NoticeKind::Corrupt, None, message));
+        let notice = match limit_message(&e) {
+            Some(message) => Notice::new(NoticeKind::Limit, None, message),
+            None => Notice::new(NoticeKind::Corrupt, None, format!("cannot read: {e}")),
+        };
+        visitor.notice(notice);
         return;
     }
     if data.len() as u64 > limit {
@@ -71,7 +79,7 @@ pub fn read(_name: &str, reader: &mut dyn Read, visitor: &mut dyn Visitor, budge
             NoticeKind::Limit,
             None,
             format!(
-                "notebook larger than max_segment ({limit} bytes): not parsed, not even its first part; scanned as plain text instead"
+                "notebook larger than {limit} bytes: not parsed, not even its first part; scanned as plain text instead"
             ),
         ));
         visitor.text(None, &mut Cursor::new(data).chain(reader));

@@ -55,8 +55,11 @@ pub fn read(_name: &str, reader: &mut dyn Read, visitor: &mut dyn Visitor, budge
     let limit = budget.limits.max_segment;
     let mut data = Vec::new();
     if let Err(e) = reader.take(limit.saturating_add(1)).read_to_end(&mut data) {
-        let message = limit_message(&e).unwrap_or_else(|| format!("cannot read: {e}"));
-        visitor.notice(Notice::new(NoticeKind::Corrupt, None, message));
+        let notice = match limit_message(&e) {
+            Some(message) => Notice::new(NoticeKind::Limit, None, message),
+            None => Notice::new(NoticeKind::Corrupt, None, format!("cannot read: {e}")),
+        };
+        visitor.notice(notice);
         return;
     }
     let cut = data.len() as u64 > limit;

@@ -22,6 +22,12 @@ pub enum Kind {
     Notebook,
     /// Python bytecode.
     Pyc,
+    SevenZip,
+    Sqlite,
+    /// A W&B run's record file.
+    Wandb,
+    /// HDF5, as Keras `.h5` files use.
+    Hdf5,
     /// A Git LFS pointer: the real file lives elsewhere.
     LfsPointer,
     Text,
@@ -54,6 +60,19 @@ pub fn recognize(name: &str, head: &[u8]) -> Kind {
     }
     if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
         return Kind::Zstd;
+    }
+    if head.starts_with(&[b'7', b'z', 0xbc, 0xaf, 0x27, 0x1c]) {
+        return Kind::SevenZip;
+    }
+    if head.starts_with(b"SQLite format 3\0") {
+        return Kind::Sqlite;
+    }
+    if head.starts_with(b"\x89HDF\r\n\x1a\n") {
+        return Kind::Hdf5;
+    }
+    if head.starts_with(b":W&B") || (lower.ends_with(".wandb") && classify(head) == Content::Binary)
+    {
+        return Kind::Wandb;
     }
     if head.starts_with(b"GGUF") {
         return Kind::Gguf;

@@ -15,6 +15,8 @@ use crate::protobuf::{Out, Stop, Walker};
 use crate::visitor::{Notice, NoticeKind, Visitor};
 
 mod event;
+mod graph;
+mod hparams;
 
 use event::Events;
 

@@ -4,6 +4,7 @@ mod baseline;
 mod config;
 mod example;
 mod exit_codes;
+mod fixtures;
 mod rules;
 
 use std::path::PathBuf;

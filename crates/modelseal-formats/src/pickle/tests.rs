@@ -1508,28 +1508,3 @@ proptest! {
         }
     }
 }
-
-#[test]
-#[ignore = "temporary"]
-fn tmp_dump_dir() {
-    let dir = std::env::var("PK_DIR").unwrap();
-    let mut paths: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    paths.sort();
-    for path in paths {
-        let bytes = std::fs::read(&path).unwrap();
-        let record = scan(&bytes);
-        println!("== {}", path.display());
-        for (p, v) in record.pairs() {
-            println!("  {p} = {v:?}");
-        }
-        for (p, v) in &record.texts {
-            println!("  TEXT {p:?} = {:?}", String::from_utf8_lossy(v));
-        }
-        for n in &record.notices {
-            println!("  NOTICE {:?}: {}", n.kind, n.message);
-        }
-    }
-}

@@ -25,12 +25,11 @@
 //! Scalars, histograms, images, audio, numeric tensors and run metadata are
 //! skipped and counted.
 
+use super::graph::{self, MAX_GRAPH_STRINGS};
+use super::hparams;
 use crate::protobuf::{Out, Result, Stop, Value, Walker};
 use crate::visitor::{Notice, NoticeKind};
 
-/// Strings reported from one `GraphDef`: a graph of a big model has tens of
-/// thousands of nodes whose names are module paths, not secrets.
-pub(super) const MAX_GRAPH_STRINGS: u64 = 10_000;
 /// Shortest run of printable bytes reported from plugin data of an unknown
 /// schema.
 const MIN_PRINTABLE_RUN: usize = 6;
@@ -52,9 +51,11 @@ pub(super) struct Events<'v> {
     pub too_deep: u64,
     skipped: Skipped,
     /// Strings the graph being walked may still report.
-    graph_left: u64,
+    pub graph_left: u64,
+    /// Whether the graph being walked held more than that.
+    pub graph_cut: bool,
     /// Graphs cut short by `MAX_GRAPH_STRINGS`.
-    graphs_cut: u64,
+    pub graphs_cut: u64,
 }
 
 impl<'v> Events<'v> {
@@ -64,6 +65,7 @@ impl<'v> Events<'v> {
             too_deep: 0,
             skipped: Skipped::default(),
             graph_left: 0,
+            graph_cut: false,
             graphs_cut: 0,
         }
     }
@@ -106,8 +108,9 @@ impl<'v> Events<'v> {
     }
 
     /// A string of a graph, within the graph's budget.
-    fn graph_string(&mut self, w: &mut Walker<'_>, path: &str, len: u64) -> Result<()> {
+    pub fn graph_string(&mut self, w: &mut Walker<'_>, path: &str, len: u64) -> Result<()> {
         if self.graph_left == 0 {
+            self.graph_cut = true;
             return Ok(());
         }
         self.graph_left -= 1;
@@ -115,7 +118,7 @@ impl<'v> Events<'v> {
     }
 }
 
-fn next(counter: &mut usize) -> usize {
+pub(super) fn next(counter: &mut usize) -> usize {
     let index = *counter;
     *counter += 1;
     index
@@ -123,7 +126,7 @@ fn next(counter: &mut usize) -> usize {
 
 /// Walks the fields of one message, handing each length-delimited one to
 /// `each` (number, length); other wire types are passed over.
-fn each_len(
+pub(super) fn each_len(
     w: &mut Walker<'_>,
     mut each: impl FnMut(&mut Walker<'_>, u32, u64) -> Result<()>,
 ) -> Result<()> {
@@ -137,7 +140,7 @@ fn each_len(
 
 /// A map entry (key 1, value 2) whose value is a message walked by `value`
 /// at `base/<key>` (`base[index]` when the key has not come first).
-fn map_entry(
+pub(super) fn map_entry(
     w: &mut Walker<'_>,
     e: &mut Events<'_>,
     base: &str,
@@ -169,7 +172,7 @@ pub(super) fn event(w: &mut Walker<'_>, e: &mut Events<'_>, path: &str) -> Resul
         3 => e.out.string(w, &format!("{path}/file_version"), len),
         4 => {
             let here = format!("{path}/graph_def");
-            w.message(len, |w| graph_def(w, e, &here)).map(drop)
+            w.message(len, |w| graph::graph_def(w, e, &here)).map(drop)
         }
         5 => {
             let here = format!("{path}/summary");
@@ -210,7 +213,8 @@ pub(super) fn event(w: &mut Walker<'_>, e: &mut Events<'_>, path: &str) -> Resul
             .map(drop),
         9 => {
             let here = format!("{path}/meta_graph_def");
-            w.message(len, |w| meta_graph_def(w, e, &here)).map(drop)
+            w.message(len, |w| graph::meta_graph_def(w, e, &here))
+                .map(drop)
         }
         10 => w
             .message(len, |w| {
@@ -276,7 +280,7 @@ fn summary_value(w: &mut Walker<'_>, e: &mut Events<'_>, path: &str) -> Result<(
 
 /// A TensorFlow `TensorProto`: its UTF-8 strings are reported as
 /// `path/text`; numbers and binary strings are counted.
-fn tensor(w: &mut Walker<'_>, e: &mut Events<'_>, path: &str) -> Result<()> {
+pub(super) fn tensor(w: &mut Walker<'_>, e: &mut Events<'_>, path: &str) -> Result<()> {
     let mut strings = 0;
     let mut numeric = false;
     while let Some(field) = w.next_field()? {
@@ -345,7 +349,7 @@ fn plugin_data(w: &mut Walker<'_>, e: &mut Events<'_>, value_path: &str) -> Resu
         2 => match plugin.as_deref() {
             Some(b"hparams") => {
                 let here = format!("{value_path}/hparams");
-                w.message(len, |w| hparams_plugin_data(w, e, &here))
+                w.message(len, |w| hparams::hparams_plugin_data(w, e, &here))
                     .map(drop)
             }
             Some(name) if PLAIN_PLUGINS.contains(&name) => Ok(()),
@@ -373,193 +377,4 @@ fn printable_runs(data: &[u8]) -> String {
         .map(|run| String::from_utf8_lossy(run))
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-/// `HParamsPluginData`: an experiment, or a session's start.
-fn hparams_plugin_data(w: &mut Walker<'_>, e: &mut Events<'_>, path: &str) -> Result<()> {
-    each_len(w, |w, number, len| match number {
-        2 => {
-            let here = format!("{path}/experiment");
-            w.message(len, |w| experiment(w, e, &here)).map(drop)
-        }
-        3 => w.message(len, |w| session_start_info(w, e, path)).map(drop),
-        _ => Ok(()),
-    })
-}
-
-fn session_start_info(w: &mut Walker<'_>, e: &mut Events<'_>, path: &str) -> Result<()> {
-    let mut hparams = 0;
-    each_len(w, |w, number, len| match number {
-        1 => {
-            let index = next(&mut hparams);
-            w.message(len, |w| map_entry(w, e, path, index, protobuf_value))
-                .map(drop)
-        }
-        2 => e.out.string(w, &format!("{path}/model_uri"), len),
-        3 => e.out.string(w, &format!("{path}/monitor_url"), len),
-        4 => e.out.string(w, &format!("{path}/group_name"), len),
-        _ => Ok(()),
-    })
-}
-
-/// A `google.protobuf.Value`: strings reported, structs and lists walked.
-fn protobuf_value(w: &mut Walker<'_>, e: &mut Events<'_>, path: &str) -> Result<()> {
-    each_len(w, |w, number, len| match number {
-        3 => e.out.string(w, path, len),
-        // Struct: map<string, Value> fields = 1.
-        5 => w
-            .message(len, |w| {
-                let mut fields = 0;
-                each_len(w, |w, number, len| match number {
-                    1 => {
-                        let index = next(&mut fields);
-                        w.message(len, |w| map_entry(w, e, path, index, protobuf_value))
-                            .map(drop)
-                    }
-                    _ => Ok(()),
-                })
-            })
-            .map(drop),
-        6 => w.message(len, |w| list_value(w, e, path)).map(drop),
-        _ => Ok(()),
-    })
-}
-
-/// A `google.protobuf.ListValue`: `repeated Value values = 1`.
-fn list_value(w: &mut Walker<'_>, e: &mut Events<'_>, path: &str) -> Result<()> {
-    let mut values = 0;
-    each_len(w, |w, number, len| match number {
-        1 => {
-            let here = format!("{path}[{}]", next(&mut values));
-            w.message(len, |w| protobuf_value(w, e, &here)).map(drop)
-        }
-        _ => Ok(()),
-    })
-}
-
-fn experiment(w: &mut Walker<'_>, e: &mut Events<'_>, path: &str) -> Result<()> {
-    let (mut hparam_infos, mut metric_infos) = (0, 0);
-    each_len(w, |w, number, len| match number {
-        1 => e.out.string(w, &format!("{path}/description"), len),
-        2 => e.out.string(w, &format!("{path}/user"), len),
-        6 => e.out.string(w, &format!("{path}/name"), len),
-        4 => {
-            let here = format!("{path}/hparam_infos[{}]", next(&mut hparam_infos));
-            w.message(len, |w| {
-                each_len(w, |w, number, len| match number {
-                    2 => e.out.string(w, &format!("{here}/display_name"), len),
-                    3 => e.out.string(w, &format!("{here}/description"), len),
-                    5 => {
-                        let list = format!("{here}/domain_discrete");
-                        w.message(len, |w| list_value(w, e, &list)).map(drop)
-                    }
-                    _ => Ok(()),
-                })
-            })
-            .map(drop)
-        }
-        5 => {
-            let here = format!("{path}/metric_infos[{}]", next(&mut metric_infos));
-            w.message(len, |w| {
-                each_len(w, |w, number, len| match number {
-                    3 => e.out.string(w, &format!("{here}/display_name"), len),
-                    4 => e.out.string(w, &format!("{here}/description"), len),
-                    _ => Ok(()),
-                })
-            })
-            .map(drop)
-        }
-        _ => Ok(()),
-    })
-}
-
-/// A `GraphDef`, bounded to [`MAX_GRAPH_STRINGS`] strings.
-fn graph_def(w: &mut Walker<'_>, e: &mut Events<'_>, path: &str) -> Result<()> {
-    e.graph_left = MAX_GRAPH_STRINGS;
-    let mut nodes = 0;
-    while let Some(field) = w.next_field()? {
-        if e.graph_left == 0 {
-            // The rest of the graph is skipped by the walker.
-            e.graphs_cut += 1;
-            return Ok(());
-        }
-        if let (1, Value::Len(len)) = (field.number, field.value) {
-            let here = format!("{path}/node[{}]", next(&mut nodes));
-            w.message(len, |w| node_def(w, e, &here))?;
-        }
-    }
-    Ok(())
-}
-
-fn node_def(w: &mut Walker<'_>, e: &mut Events<'_>, path: &str) -> Result<()> {
-    let mut attrs = 0;
-    each_len(w, |w, number, len| match number {
-        1 => e.graph_string(w, &format!("{path}/name"), len),
-        4 => e.graph_string(w, &format!("{path}/device"), len),
-        5 => {
-            let index = next(&mut attrs);
-            let base = format!("{path}/attr");
-            w.message(len, |w| map_entry(w, e, &base, index, attr_value))
-                .map(drop)
-        }
-        _ => Ok(()),
-    })
-}
-
-/// An `AttrValue`: its string (`s`, 2), its list of strings (`list.s`) and
-/// the strings of its tensor.
-fn attr_value(w: &mut Walker<'_>, e: &mut Events<'_>, path: &str) -> Result<()> {
-    each_len(w, |w, number, len| match number {
-        2 => e.graph_string(w, path, len),
-        1 => w
-            .message(len, |w| {
-                let mut strings = 0;
-                each_len(w, |w, number, len| match number {
-                    2 => e.graph_string(w, &format!("{path}[{}]", next(&mut strings)), len),
-                    _ => Ok(()),
-                })
-            })
-            .map(drop),
-        8 => w.message(len, |w| tensor(w, e, path)).map(drop),
-        _ => Ok(()),
-    })
-}
-
-/// A `MetaGraphDef`: versions, tags, its graph and its asset file names.
-fn meta_graph_def(w: &mut Walker<'_>, e: &mut Events<'_>, path: &str) -> Result<()> {
-    let mut assets = 0;
-    each_len(w, |w, number, len| match number {
-        1 => w
-            .message(len, |w| {
-                let mut tags = 0;
-                let info = format!("{path}/meta_info_def");
-                each_len(w, |w, number, len| match number {
-                    1 => e.out.string(w, &format!("{info}/meta_graph_version"), len),
-                    4 => e
-                        .out
-                        .string(w, &format!("{info}/tags[{}]", next(&mut tags)), len),
-                    5 => e.out.string(w, &format!("{info}/tensorflow_version"), len),
-                    6 => e
-                        .out
-                        .string(w, &format!("{info}/tensorflow_git_version"), len),
-                    _ => Ok(()),
-                })
-            })
-            .map(drop),
-        2 => {
-            let here = format!("{path}/graph_def");
-            w.message(len, |w| graph_def(w, e, &here)).map(drop)
-        }
-        6 => {
-            let here = format!("{path}/asset_file_def[{}]", next(&mut assets));
-            w.message(len, |w| {
-                each_len(w, |w, number, len| match number {
-                    2 => e.out.string(w, &format!("{here}/filename"), len),
-                    _ => Ok(()),
-                })
-            })
-            .map(drop)
-        }
-        _ => Ok(()),
-    })
 }

@@ -1,6 +1,6 @@
 use proptest::prelude::*;
 
-use super::event::MAX_GRAPH_STRINGS;
+use super::graph::MAX_GRAPH_STRINGS;
 use super::*;
 use crate::limits::Limits;
 use crate::protobuf::testing::{Msg, Recorder};
@@ -617,16 +617,30 @@ fn a_huge_graph_is_cut_at_its_string_budget() {
         .cycle()
         .take(node.0.len() * count)
         .collect();
+    // One node whose attribute lists more strings than the budget.
+    let strings = (0..count).fold(Msg::new(), |m, _| m.str(2, "s"));
+    let attr = Msg::new()
+        .str(1, "list")
+        .msg(2, &Msg::new().msg(1, &strings));
+    let one_node = Msg::new().msg(1, &Msg::new().msg(5, &attr));
     let events = [
         event(0).bytes(4, &graph),
         event(1).str(3, "after the graph"),
+        event(2).msg(4, &one_node),
     ];
     let got = run(&file(&events));
-    assert_eq!(got.fields.len(), 1 + MAX_GRAPH_STRINGS as usize + 1);
+    assert_eq!(got.fields.len(), 1 + 2 * MAX_GRAPH_STRINGS as usize + 1);
     assert_eq!(got.field("event[1]/file_version"), Some("after the graph"));
+    assert!(
+        got.field(&format!(
+            "event[2]/graph_def/node[0]/attr/list[{}]",
+            MAX_GRAPH_STRINGS - 1
+        ))
+        .is_some()
+    );
     assert_eq!(
         got.notice(NoticeKind::Limit),
-        Some("1 graph(s) held more than 10000 strings: the rest were not read")
+        Some("2 graph(s) held more than 10000 strings: the rest were not read")
     );
 }
 
