@@ -200,7 +200,8 @@ impl Scanner {
     }
 
     /// Turns a hit into a finding, or `None` when a filter accepts it.
-    fn finding(&self, location: Location, hit: &Hit) -> Option<Finding> {
+    /// The hit's fingerprint, or `None` when a filter accepts it.
+    fn accept(&self, hit: &Hit) -> Option<String> {
         let rule = self.rules.rule(hit.rule);
         if inline_ignored(&hit.line_text, &rule.id)
             || self.filters.value_allowed(&hit.secret)
@@ -209,16 +210,19 @@ impl Scanner {
             return None;
         }
         let print = fingerprint(&rule.id, &hit.secret);
-        if self.filters.fingerprint_allowed(&print) {
-            return None;
-        }
+        (!self.filters.fingerprint_allowed(&print)).then_some(print)
+    }
+
+    /// A finding for an accepted hit.
+    fn finding(&self, location: Location, hit: &Hit, print: String) -> Finding {
+        let rule = self.rules.rule(hit.rule);
         let raw = String::from_utf8_lossy(&hit.secret).into_owned();
         let reveal = self.settings.show_secrets || rule.kind == Kind::Metadata;
         let snippet = self.snippet(
             hit,
             rule.kind == Kind::Secret && !self.settings.show_secrets,
         );
-        Some(Finding {
+        Finding {
             rule: rule.id.clone(),
             title: rule.title.clone(),
             kind: rule.kind,
@@ -232,7 +236,7 @@ impl Scanner {
             snippet,
             fingerprint: print,
             occurrences: 1,
-        })
+        }
     }
 }
 

@@ -55,18 +55,19 @@ impl<'a> BlobScan<'a> {
     }
 
     fn record(&mut self, location: Location, hit: &Hit) {
-        match self.scanner.finding(location, hit) {
-            Some(finding) => {
-                if let Some(&index) = self.first_seen.get(&finding.fingerprint) {
-                    self.outcome.findings[index].occurrences += 1;
-                } else {
-                    self.first_seen
-                        .insert(finding.fingerprint.clone(), self.outcome.findings.len());
-                    self.outcome.findings.push(finding);
-                }
-            }
-            None => self.outcome.stats.suppressed += 1,
+        let Some(print) = self.scanner.accept(hit) else {
+            self.outcome.stats.suppressed += 1;
+            return;
+        };
+        // Repeats only count: no snippet, no finding built for them.
+        if let Some(&index) = self.first_seen.get(&print) {
+            self.outcome.findings[index].occurrences += 1;
+            return;
         }
+        self.first_seen
+            .insert(print.clone(), self.outcome.findings.len());
+        let finding = self.scanner.finding(location, hit, print);
+        self.outcome.findings.push(finding);
     }
 
     fn problem(&mut self, member: Option<&str>, message: String) {
