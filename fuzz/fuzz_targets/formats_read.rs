@@ -34,9 +34,10 @@ impl Visitor for Walk<'_> {
         if depth >= self.budget.limits.max_depth {
             return;
         }
-        self.budget.depth.set(depth + 1);
-        read(name, blob, self, self.budget);
-        self.budget.depth.set(depth);
+        let budget = self.budget;
+        budget.depth.set(depth + 1);
+        read(name, blob, self, budget);
+        budget.depth.set(depth);
     }
 
     fn notice(&mut self, _notice: Notice) {}

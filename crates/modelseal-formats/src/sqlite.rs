@@ -228,7 +228,9 @@ impl Report<'_> {
 
 /// The ordinary tables, in the order they were created.
 fn tables(db: &Connection, report: &mut Report<'_>, budget: &Budget) -> Result<(), Notice> {
-    let names: Vec<String> = {
+    let mut names: Vec<String> = Vec::new();
+    let mut unnamed = 0u64;
+    {
         let mut statement = db
             .prepare(
                 "SELECT name FROM sqlite_schema \
@@ -236,12 +238,16 @@ fn tables(db: &Connection, report: &mut Report<'_>, budget: &Budget) -> Result<(
                  AND sql NOT LIKE 'CREATE VIRTUAL%' ORDER BY rowid",
             )
             .map_err(|e| sqlite_notice(None, &e))?;
-        let rows = statement
-            .query_map([], |row| row.get::<_, String>(0))
-            .map_err(|e| sqlite_notice(None, &e))?;
-        let mut names = Vec::new();
-        for name in rows {
-            names.push(name.map_err(|e| sqlite_notice(None, &e))?);
+        let mut rows = statement.query([]).map_err(|e| sqlite_notice(None, &e))?;
+        while let Some(row) = rows.next().map_err(|e| sqlite_notice(None, &e))? {
+            // A name that is not UTF-8 cannot be quoted into a query.
+            match row.get_ref(0) {
+                Ok(ValueRef::Text(name)) => match std::str::from_utf8(name) {
+                    Ok(name) => names.push(name.to_owned()),
+                    Err(_) => unnamed += 1,
+                },
+                _ => unnamed += 1,
+            }
             if names.len() > MAX_TABLES {
                 report.visitor.notice(Notice::new(
                     NoticeKind::Limit,
@@ -252,8 +258,14 @@ fn tables(db: &Connection, report: &mut Report<'_>, budget: &Budget) -> Result<(
                 break;
             }
         }
-        names
-    };
+    }
+    if unnamed > 0 {
+        report.visitor.notice(Notice::new(
+            NoticeKind::Unsupported,
+            None,
+            format!("{unnamed} table(s) whose names are not UTF-8 were not read"),
+        ));
+    }
     for name in &names {
         table(db, name, report, budget)?;
     }
@@ -281,10 +293,14 @@ fn table(
         ),
     };
     let skip = usize::from(has_rowid);
-    let columns: Vec<String> = statement
-        .column_names()
-        .skip(skip)
-        .map(|c| path_text(c.as_bytes(), MAX_NAME))
+    let names = column_names(db, &quoted).map_err(|e| sqlite_notice(Some(&shown), &e))?;
+    let columns: Vec<String> = (0..statement.column_count().saturating_sub(skip))
+        .map(|i| {
+            names
+                .get(i)
+                .cloned()
+                .unwrap_or_else(|| format!("column{i}"))
+        })
         .collect();
     // A key/value table: the column holding the key, and the one holding the value.
     let key_value = column_named(&columns, "key").zip(column_named(&columns, "value"));
@@ -343,6 +359,26 @@ fn table(
         index += 1;
     }
     Ok(())
+}
+
+/// The names of the columns `SELECT *` returns from table `quoted`, in
+/// order (read as values: rusqlite's own column names must be UTF-8).
+fn column_names(db: &Connection, quoted: &str) -> rusqlite::Result<Vec<String>> {
+    let mut statement = db.prepare(&format!("PRAGMA table_xinfo({quoted})"))?;
+    let mut rows = statement.query([])?;
+    let mut names = Vec::new();
+    while let Some(row) = rows.next()? {
+        // Hidden columns (of virtual tables) are not in `SELECT *`;
+        // generated ones (2, 3) are.
+        if matches!(row.get_ref(6), Ok(ValueRef::Integer(1))) {
+            continue;
+        }
+        names.push(match row.get_ref(1) {
+            Ok(ValueRef::Text(name)) => path_text(name, MAX_NAME),
+            _ => format!("column{}", names.len()),
+        });
+    }
+    Ok(names)
 }
 
 /// The index of the column called `name` (in any case), if there is one.

@@ -179,6 +179,43 @@ fn text_blobs_multiline_text_and_tables_without_rowid() {
     assert!(got.fields.iter().all(|(p, _)| !p.starts_with("everything")));
 }
 
+/// `data` with every `from` replaced by `to` (of the same length).
+fn patched(data: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    let mut out = data.to_vec();
+    let mut at = 0;
+    while let Some(found) = out[at..].windows(from.len()).position(|w| w == from) {
+        out[at + found..at + found + to.len()].copy_from_slice(to);
+        at += found + from.len();
+    }
+    out
+}
+
+#[test]
+fn names_that_are_not_utf8() {
+    let data = database(
+        "CREATE TABLE good (kXey TEXT, plain TEXT); INSERT INTO good VALUES ('v1', 'v2');
+         CREATE TABLE tXb (t TEXT); INSERT INTO tXb VALUES ('hidden');",
+    );
+    let data = patched(&patched(&data, b"kXey", b"k\xffey"), b"tXb", b"t\xffb");
+    let got = run(&data);
+    assert_eq!(got.field("good[1].k\u{fffd}ey"), Some("v1"), "{got:?}");
+    assert_eq!(got.field("good[1].plain"), Some("v2"));
+    assert_eq!(got.count(NoticeKind::Unsupported), 1, "{got:?}");
+    assert!(got.notices[0].message.contains("not UTF-8"));
+}
+
+#[test]
+fn generated_columns_keep_their_names() {
+    let data = database(
+        "CREATE TABLE g (a TEXT, b TEXT GENERATED ALWAYS AS (a || '!') VIRTUAL, c TEXT);
+         INSERT INTO g (a, c) VALUES ('x', 'z');",
+    );
+    let got = run(&data);
+    assert_eq!(got.field("g[1].a"), Some("x"));
+    assert_eq!(got.field("g[1].b"), Some("x!"));
+    assert_eq!(got.field("g[1].c"), Some("z"));
+}
+
 #[test]
 fn key_value_tables_name_values_by_their_key() {
     let data = database(
