@@ -16,7 +16,7 @@
 //!
 //! Images (cell attachments, `image/png` and other binary outputs) are
 //! skipped and counted in one notice. A notebook that is not valid JSON, or
-//! larger than 16 MiB (or `max_segment`), is scanned as plain text instead, with a notice.
+//! larger than 8 MiB (or `max_segment`), is scanned as plain text instead, with a notice.
 
 mod ansi;
 
@@ -60,7 +60,7 @@ const CELL_KEYS: &[&str] = &[
 /// Largest notebook parsed as JSON. A parsed tree takes many times the
 /// file's size in memory; a larger notebook is scanned as plain text, which
 /// loses nothing but the cell paths.
-const MAX_PARSED: u64 = 16 << 20;
+const MAX_PARSED: u64 = 8 << 20;
 
 /// Reads `reader` as this format and reports what it holds to `visitor`.
 pub fn read(_name: &str, reader: &mut dyn Read, visitor: &mut dyn Visitor, budget: &Budget) {

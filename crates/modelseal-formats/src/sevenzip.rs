@@ -24,8 +24,8 @@ const RATIO_FLOOR: u64 = 64 * 1024;
 
 /// Memory a decoder (an LZMA dictionary, a PPMd model) may ask for, in KiB.
 /// 7-Zip's strongest preset uses a 64 MiB dictionary; anything past this is
-/// a hostile header.
-const DECODER_MEMORY_KIB: usize = 256 * 1024;
+/// a hostile header, or one that would break the memory bound.
+const DECODER_MEMORY_KIB: usize = 80 * 1024;
 
 /// Reads a 7z archive from a stream: small enough ones are held in memory so
 /// the directory at their end can be read.

@@ -178,3 +178,52 @@ fn a_git_lfs_pointer_is_counted_not_scanned() {
     assert_eq!(outcome.stats.parts_skipped, 1);
     assert!(outcome.findings.is_empty());
 }
+
+/// Offsets of a one-member zip's central directory entry and end record.
+fn directory(zip: &[u8]) -> (usize, usize) {
+    let eocd = zip.windows(4).rposition(|w| w == b"PK\x05\x06").unwrap();
+    let cd = zip.windows(4).position(|w| w == b"PK\x01\x02").unwrap();
+    (cd, eocd)
+}
+
+#[test]
+fn overlapping_entries_are_not_read() {
+    // Two directory entries pointing at the same data: the trick behind
+    // non-recursive zip bombs.
+    let zip = zip_of(&[("a.log", aws_line().as_bytes())]);
+    let (cd, eocd) = directory(&zip);
+    let mut entry = zip[cd..eocd].to_vec();
+    let name_at = 46;
+    entry[name_at] = b'b';
+    let mut bomb = zip[..eocd].to_vec();
+    bomb.extend_from_slice(&entry);
+    let mut end = zip[eocd..].to_vec();
+    for at in [8, 10] {
+        let n = u16::from_le_bytes([end[at], end[at + 1]]) + 1;
+        end[at..at + 2].copy_from_slice(&n.to_le_bytes());
+    }
+    let size = u32::from_le_bytes(end[12..16].try_into().unwrap()) + entry.len() as u32;
+    end[12..16].copy_from_slice(&size.to_le_bytes());
+    bomb.extend_from_slice(&end);
+    let outcome = scan_dir(&[("overlap.zip", bomb), ("ok.env", aws_line().into_bytes())]);
+    assert!(
+        outcome.problems.iter().any(|p| p.path.starts_with("overlap.zip") && p.message.contains("overlaps")),
+        "{:?}",
+        outcome.problems
+    );
+    assert_eq!(locations(&outcome, "aws-access-key-id"), vec!["ok.env:1:19"]);
+}
+
+#[test]
+fn a_directory_that_lies_about_sizes_is_a_problem_not_a_crash() {
+    let mut body = aws_line();
+    body.push_str(&"loss 0.31\n".repeat(2000));
+    let mut zip = zip_of(&[("train.log", body.as_bytes())]);
+    let (cd, _) = directory(&zip);
+    // Claim 8 uncompressed bytes, in the local header and the directory.
+    zip[22..26].copy_from_slice(&8u32.to_le_bytes());
+    zip[cd + 24..cd + 28].copy_from_slice(&8u32.to_le_bytes());
+    let outcome = scan_dir(&[("liar.zip", zip), ("ok.env", aws_line().into_bytes())]);
+    assert!(locations(&outcome, "aws-access-key-id").contains(&"ok.env:1:19".to_string()));
+    assert!(outcome.problems.iter().any(|p| p.path.starts_with("liar.zip")), "{:?}", outcome.problems);
+}
