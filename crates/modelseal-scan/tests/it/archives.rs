@@ -207,11 +207,17 @@ fn overlapping_entries_are_not_read() {
     bomb.extend_from_slice(&end);
     let outcome = scan_dir(&[("overlap.zip", bomb), ("ok.env", aws_line().into_bytes())]);
     assert!(
-        outcome.problems.iter().any(|p| p.path.starts_with("overlap.zip") && p.message.contains("overlaps")),
+        outcome
+            .problems
+            .iter()
+            .any(|p| p.path.starts_with("overlap.zip") && p.message.contains("overlaps")),
         "{:?}",
         outcome.problems
     );
-    assert_eq!(locations(&outcome, "aws-access-key-id"), vec!["ok.env:1:19"]);
+    assert_eq!(
+        locations(&outcome, "aws-access-key-id"),
+        vec!["ok.env:1:19"]
+    );
 }
 
 #[test]
@@ -225,5 +231,12 @@ fn a_directory_that_lies_about_sizes_is_a_problem_not_a_crash() {
     zip[cd + 24..cd + 28].copy_from_slice(&8u32.to_le_bytes());
     let outcome = scan_dir(&[("liar.zip", zip), ("ok.env", aws_line().into_bytes())]);
     assert!(locations(&outcome, "aws-access-key-id").contains(&"ok.env:1:19".to_string()));
-    assert!(outcome.problems.iter().any(|p| p.path.starts_with("liar.zip")), "{:?}", outcome.problems);
+    assert!(
+        outcome
+            .problems
+            .iter()
+            .any(|p| p.path.starts_with("liar.zip")),
+        "{:?}",
+        outcome.problems
+    );
 }
