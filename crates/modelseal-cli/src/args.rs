@@ -43,7 +43,7 @@ Exit codes:
   0  nothing at or above --fail-on
   1  findings at or above --fail-on
   2  usage error, or nothing could be scanned
-  3  no findings, but part of the input could not be read
+  3  no findings, but part of the input could not be read (--allow-incomplete: 0)
 
 Configuration is read from modelseal.toml, .modelseal.toml or [tool.modelseal] in
 pyproject.toml, in the scanned folder or the nearest folder above it.";
@@ -136,6 +136,12 @@ pub struct ScanArgs {
     /// file is read: a published package contains what it contains.
     #[arg(long)]
     pub respect_gitignore: bool,
+
+    /// Parts that could not be read (a broken archive, a member a limit
+    /// stopped) are still reported as warnings, but exit 0 instead of 3 when
+    /// nothing else is found.
+    #[arg(long)]
+    pub allow_incomplete: bool,
 
     /// Worker threads [default: one per core].
     #[arg(long, value_name = "N")]

@@ -98,10 +98,20 @@ pub fn run(args: &ScanArgs) -> Result<Code> {
         .map(Severity::from)
         .or(config.config.fail_on)
         .unwrap_or(Severity::Low);
-    Ok(exit_code(&outcome, fail_on, args.write_baseline.is_some()))
+    Ok(exit_code(
+        &outcome,
+        fail_on,
+        args.write_baseline.is_some(),
+        args.allow_incomplete,
+    ))
 }
 
-fn exit_code(outcome: &ScanOutcome, fail_on: Severity, wrote_baseline: bool) -> Code {
+fn exit_code(
+    outcome: &ScanOutcome,
+    fail_on: Severity,
+    wrote_baseline: bool,
+    allow_incomplete: bool,
+) -> Code {
     let nothing_read = outcome.stats.files_scanned == 0
         && outcome.stats.binary_skipped == 0
         && outcome.stats.paths_allowlisted == 0
@@ -115,7 +125,7 @@ fn exit_code(outcome: &ScanOutcome, fail_on: Severity, wrote_baseline: bool) -> 
     }
     if outcome.findings.iter().any(|f| f.severity >= fail_on) {
         Code::Findings
-    } else if !outcome.problems.is_empty() {
+    } else if !outcome.problems.is_empty() && !allow_incomplete {
         Code::Incomplete
     } else {
         Code::Clean

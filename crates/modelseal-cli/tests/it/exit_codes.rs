@@ -96,6 +96,28 @@ fn unreadable_part_without_findings_exits_3() {
         .assert()
         .code(3)
         .stderr(predicates::str::contains("dangling"));
+    modelseal()
+        .args(["scan", "--no-config", "--allow-incomplete"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stderr(predicates::str::contains("dangling"));
+}
+
+#[test]
+fn a_limit_stopping_a_member_makes_the_scan_incomplete() {
+    let dir = tempfile::tempdir().unwrap();
+    // A gzip stream claiming to be a log but cut short: what was read is
+    // scanned, the rest is reported.
+    let mut gz = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3];
+    gz.extend_from_slice(&[0x4b, 0x4c, 0x4a, 0x06]);
+    std::fs::write(dir.path().join("train.log.gz"), gz).unwrap();
+    modelseal()
+        .args(["scan", "--no-config"])
+        .arg(dir.path())
+        .assert()
+        .code(3)
+        .stderr(predicates::str::contains("train.log.gz"));
 }
 
 #[test]
