@@ -6,7 +6,8 @@
 //! 1. every rule keyword goes into one case-insensitive Aho-Corasick automaton;
 //! 2. a rule's regex runs only in a window around its keyword hits;
 //! 3. validators (entropy floor, checksum, placeholder filter) confirm a match;
-//! 4. callers turn matches into findings with [`fingerprint`] and [`mask`].
+//! 4. callers turn matches into findings with [`fingerprint`] and [`mask`],
+//!    or hide them in place with a [`Redactor`].
 
 pub mod builtin;
 mod check;
@@ -15,6 +16,7 @@ mod fingerprint;
 mod keywords;
 mod mask;
 mod matcher;
+pub mod redact;
 pub mod rule;
 mod validate;
 
@@ -23,5 +25,8 @@ pub use error::RuleError;
 pub use fingerprint::fingerprint;
 pub use mask::{mask, mask_in};
 pub use matcher::{Match, RuleSet};
+pub use redact::{
+    Literal, RedactStyle, Redactor, StreamRedactor, env_literals, is_secret_env_name,
+};
 pub use rule::{Checksum, Clue, Kind, Rule, RuleFile, Severity};
 pub use validate::{looks_like_placeholder, shannon_entropy};
