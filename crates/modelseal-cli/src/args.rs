@@ -25,10 +25,47 @@ pub enum Command {
     /// Scan files, folders or standard input for secrets and metadata leaks.
     #[command(after_long_help = SCAN_EXAMPLES)]
     Scan(ScanArgs),
+    /// Hide secrets in text as it streams by: a filter for logs.
+    #[command(after_long_help = REDACT_EXAMPLES)]
+    Redact(RedactArgs),
+    /// Run a command with its standard output and error redacted.
+    #[command(after_long_help = RUN_EXAMPLES)]
+    Run(RunArgs),
     /// List, explain and check detection rules.
     #[command(subcommand)]
     Rules(RulesCommand),
 }
+
+const REDACT_EXAMPLES: &str = "\
+Examples:
+  python train.py 2>&1 | modelseal redact > train.log
+  modelseal redact --metadata < notebook-output.txt
+  modelseal redact --in-place --backup logs/*.log      keeps logs/train.log.orig
+  modelseal redact --keep 4 --label '<{rule}>' < app.log
+
+Every match of a secret rule becomes [REDACTED:<rule-id>]; so do the exact values of
+this process's secret environment variables (names containing KEY, SECRET, TOKEN,
+PASSWORD, PASSWD, CREDENTIAL or PRIVATE, plus [redact] env in modelseal.toml), also in
+base64, URL-encoded and JSON-escaped form. Complete lines are written at once; a partial
+line is written when the input goes quiet; a private-key block is held until its end.
+
+Exit codes:
+  0  done (1 with --exit-code when something was redacted)
+  2  usage error, or a file could not be read or written";
+
+const RUN_EXAMPLES: &str = "\
+Examples:
+  modelseal run -- python train.py --epochs 3
+  modelseal run --env INTERNAL_DB_PASS -- ./deploy.sh
+  modelseal run --metadata -- bash -c 'env; hostname'
+
+The command's standard output and standard error stay separate and are redacted as
+they come, like `modelseal redact`. Its standard input is untouched. Ctrl-C reaches it
+as it would without modelseal; SIGTERM, SIGHUP and SIGQUIT sent to modelseal are passed
+on.
+
+Exit codes: the command's own; 128+N when a signal N ended it; 127 when it cannot be
+found, 126 when it cannot be run; 2 on a usage error.";
 
 const SCAN_EXAMPLES: &str = "\
 Examples:
@@ -154,6 +191,94 @@ pub struct ScanArgs {
     /// When to colour the human report.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+}
+
+/// How secrets are found and written in redacted text.
+#[derive(Debug, Args)]
+pub struct RedactOptions {
+    /// Also hide metadata: usernames, internal hosts, home paths, emails.
+    #[arg(long)]
+    pub metadata: bool,
+
+    /// The label a secret becomes; `{rule}` is the rule id
+    /// [default: the configuration's, else "[REDACTED:{rule}]"].
+    #[arg(long, value_name = "TEMPLATE")]
+    pub label: Option<String>,
+
+    /// Keep the first N characters of each secret before the label (never
+    /// more than a quarter of the secret), so keys stay tellable apart.
+    #[arg(long, value_name = "N")]
+    pub keep: Option<usize>,
+
+    /// Also hide the exact value of this environment variable (repeatable).
+    #[arg(long = "env", value_name = "NAME")]
+    pub env: Vec<String>,
+
+    /// Do not hide the values of secret environment variables, only what
+    /// the rules find.
+    #[arg(long)]
+    pub no_env: bool,
+
+    /// A partial line is written after the input has been quiet this long.
+    #[arg(long, value_name = "MS", default_value_t = 200)]
+    pub idle_ms: u64,
+
+    /// The longest partial line held, in bytes; a longer line is written in
+    /// pieces that overlap for matching.
+    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024)]
+    pub max_line: usize,
+
+    /// Read configuration from FILE instead of looking for one.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+
+    /// Use no configuration file.
+    #[arg(long)]
+    pub no_config: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RedactArgs {
+    /// Files to redact [default: standard input]; `-` is standard input.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Rewrite the files themselves (atomically) instead of printing.
+    #[arg(long, short = 'i')]
+    pub in_place: bool,
+
+    /// With --in-place, keep each original beside it as FILE.orig (or
+    /// FILE<SUFFIX> with --backup=SUFFIX).
+    #[arg(
+        long,
+        value_name = "SUFFIX",
+        num_args = 0..=1,
+        default_missing_value = ".orig",
+        require_equals = true,
+        requires = "in_place"
+    )]
+    pub backup: Option<String>,
+
+    /// Exit 1 when anything was redacted (for CI checks of logs).
+    #[arg(long)]
+    pub exit_code: bool,
+
+    #[command(flatten)]
+    pub options: RedactOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Say nothing of its own (no summary line on standard error).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+
+    #[command(flatten)]
+    pub options: RedactOptions,
+
+    /// The command and its arguments, after `--`.
+    #[arg(required = true, last = true, value_name = "COMMAND")]
+    pub command: Vec<std::ffi::OsString>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -6,18 +6,26 @@ use std::process::ExitCode;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Code {
     /// Nothing at or above `--fail-on`.
-    Clean = 0,
+    Clean,
     /// Findings at or above `--fail-on`.
-    Findings = 1,
+    Findings,
     /// A usage error, or nothing could be scanned.
-    Usage = 2,
+    Usage,
     /// No findings, but part of the input could not be read: not clean.
-    Incomplete = 3,
+    Incomplete,
+    /// A code passed on from a command `modelseal run` ran.
+    Passed(u8),
 }
 
 impl From<Code> for ExitCode {
     fn from(code: Code) -> Self {
-        ExitCode::from(code as u8)
+        ExitCode::from(match code {
+            Code::Clean => 0,
+            Code::Findings => 1,
+            Code::Usage => 2,
+            Code::Incomplete => 3,
+            Code::Passed(code) => code,
+        })
     }
 }
 

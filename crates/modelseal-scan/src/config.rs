@@ -31,6 +31,28 @@ pub struct Config {
     /// Rules written inline, in the same schema as `rules/*.toml`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rule: Vec<Rule>,
+    /// How `redact`, `run` and the Python filter hide what they find.
+    #[serde(default)]
+    pub redact: RedactConfig,
+}
+
+/// The `[redact]` table.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedactConfig {
+    /// More environment variables whose exact values are hidden, beyond
+    /// those whose names say they are secret.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env: Vec<String>,
+    /// The label, with `{rule}` for the rule id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Leading characters of a secret kept before the label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep: Option<usize>,
+    /// Also hide metadata (usernames, hosts, paths).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<bool>,
 }
 
 /// What is accepted and never reported.
@@ -163,6 +185,22 @@ impl LoadedConfig {
         Ok(rules)
     }
 
+    /// The built-in rules plus this configuration's, minus the ones it
+    /// disables; second, the disabled ids that name no rule (worth a
+    /// warning: probably a typo).
+    pub fn rules(&self) -> Result<(Vec<Rule>, Vec<String>), ConfigError> {
+        let mut rules = modelseal_engine::builtin::rules();
+        rules.extend(self.extra_rules()?);
+        let disabled = &self.config.disable_rules;
+        let unknown = disabled
+            .iter()
+            .filter(|id| !rules.iter().any(|r| &r.id == *id))
+            .cloned()
+            .collect();
+        rules.retain(|r| !disabled.contains(&r.id));
+        Ok((rules, unknown))
+    }
+
     /// The baseline path, resolved against the configuration's folder.
     pub fn baseline_path(&self) -> Option<PathBuf> {
         self.config.baseline.as_ref().map(|p| self.root.join(p))
@@ -232,6 +270,12 @@ mod tests {
                 fingerprints: vec!["0123".into()],
             },
             rule: vec![],
+            redact: RedactConfig {
+                env: vec!["SERVICE_PASS".into()],
+                label: Some("<{rule}>".into()),
+                keep: Some(4),
+                metadata: Some(true),
+            },
         };
         let text = toml::to_string(&config).unwrap();
         let back: Config = toml::from_str(&text).unwrap();

@@ -1,3 +1,6 @@
+mod pump;
+pub mod redact;
 pub mod rules;
+pub mod run;
 pub mod scan;
 mod setup;

@@ -5,7 +5,9 @@ mod config;
 mod example;
 mod exit_codes;
 mod fixtures;
+mod redact;
 mod rules;
+mod run;
 
 use std::path::PathBuf;
 

@@ -29,7 +29,8 @@ const PARALLEL_BLOCK: usize = 1024 * 1024;
 
 /// A stream redactor: [`push`](Self::push) bytes as they come, get back
 /// redacted bytes that are safe to write; [`flush`](Self::flush) at the end
-/// of the input (or when it goes quiet) writes what is held.
+/// of the input writes what is held, [`flush_partial`](Self::flush_partial)
+/// when it goes quiet.
 #[derive(Debug)]
 pub struct StreamRedactor {
     redactor: Arc<Redactor>,
@@ -77,12 +78,25 @@ impl StreamRedactor {
         }
     }
 
-    /// Writes everything held, redacted: at the end of the input, or when
-    /// the input has gone quiet and a partial line should be shown.
+    /// Writes everything held, redacted: at the end of the input.
     pub fn flush(&mut self, out: &mut Vec<u8>) {
         let pending = self.pending();
         if pending > 0 {
             self.emit(pending, true, out);
+        }
+    }
+
+    /// Writes the held partial line, redacted, when the input has gone quiet
+    /// (a progress bar, a prompt), but keeps holding an open private-key
+    /// block: its end line is surely on the way.
+    pub fn flush_partial(&mut self, out: &mut Vec<u8>) {
+        let pending = &self.buf[self.start..];
+        let end = match open_key_block(pending) {
+            Some(block) if pending.len() - block < MAX_BLOCK => block,
+            _ => pending.len(),
+        };
+        if end > 0 {
+            self.emit(end, true, out);
         }
     }
 

@@ -119,6 +119,22 @@ fn a_private_key_block_is_held_until_it_closes() {
 }
 
 #[test]
+fn a_quiet_stream_shows_its_partial_line_but_not_an_open_key() {
+    let mut stream = StreamRedactor::new(Arc::new(redactor()));
+    let mut out = Vec::new();
+    stream.push(b"Epoch 1:  40%|####      |", &mut out);
+    stream.flush_partial(&mut out);
+    assert_eq!(text(&out), "Epoch 1:  40%|####      |");
+    let key = pem();
+    stream.push(&key.as_bytes()[..key.len() / 2], &mut out);
+    stream.flush_partial(&mut out);
+    assert!(!text(&out).contains("BEGIN"), "{}", text(&out));
+    stream.push(&key.as_bytes()[key.len() / 2..], &mut out);
+    stream.flush(&mut out);
+    assert!(!text(&out).contains("MIIE"));
+}
+
+#[test]
 fn complete_lines_go_out_at_once_and_partial_lines_on_flush() {
     let mut stream = StreamRedactor::new(Arc::new(redactor()));
     let mut out = Vec::new();
