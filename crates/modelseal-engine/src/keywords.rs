@@ -75,15 +75,35 @@ impl KeywordScanner {
             .min()
             .unwrap_or(0);
         let dfa = &self.dfa;
-        for _ in 0..common {
-            for lane in 0..LANES {
-                let at = pos[lane];
-                state[lane] = dfa.next_state(Anchored::No, state[lane], haystack[at]);
-                pos[lane] = at + 1;
-                if dfa.is_special(state[lane]) {
-                    self.record(state[lane], at + 1, bounds[lane], &mut lanes[lane]);
+        // Equal-length slices zipped together: no bounds checks, and one
+        // branch per step for the rare case that any lane hit something.
+        let [a, b, c, d] = std::array::from_fn(|i| &haystack[pos[i]..pos[i] + common]);
+        let mut s = state;
+        for (step, (((&ba, &bb), &bc), &bd)) in a.iter().zip(b).zip(c).zip(d).enumerate() {
+            s[0] = dfa.next_state(Anchored::No, s[0], ba);
+            s[1] = dfa.next_state(Anchored::No, s[1], bb);
+            s[2] = dfa.next_state(Anchored::No, s[2], bc);
+            s[3] = dfa.next_state(Anchored::No, s[3], bd);
+            if dfa.is_special(s[0])
+                | dfa.is_special(s[1])
+                | dfa.is_special(s[2])
+                | dfa.is_special(s[3])
+            {
+                for lane in 0..LANES {
+                    if dfa.is_special(s[lane]) {
+                        self.record(
+                            s[lane],
+                            pos[lane] + step + 1,
+                            bounds[lane],
+                            &mut lanes[lane],
+                        );
+                    }
                 }
             }
+        }
+        state = s;
+        for lane in 0..LANES {
+            pos[lane] += common;
         }
         for lane in 0..LANES {
             self.walk(

@@ -14,8 +14,8 @@ use std::ops::Range;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
-use crate::RuleSet;
-use crate::rule::Kind;
+use crate::rule::{Kind, Rule};
+use crate::{RuleError, RuleSet};
 
 pub use literal::literal_forms;
 pub use stream::StreamRedactor;
@@ -86,6 +86,15 @@ impl std::fmt::Debug for Redactor {
 }
 
 impl Redactor {
+    /// Compiles `rules` for redaction: metadata rules are left out unless
+    /// the style asks for them, so they cost nothing.
+    pub fn from_rules(mut rules: Vec<Rule>, style: RedactStyle) -> Result<Self, RuleError> {
+        if !style.metadata {
+            rules.retain(|rule| rule.kind == Kind::Secret);
+        }
+        Ok(Self::new(RuleSet::new(rules)?, style))
+    }
+
     pub fn new(rules: RuleSet, style: RedactStyle) -> Self {
         Redactor {
             rules,

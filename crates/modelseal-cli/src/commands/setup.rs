@@ -44,7 +44,7 @@ pub fn rule_set(config: &LoadedConfig) -> Result<RuleSet> {
 /// process's secret environment variables unless `--no-env`.
 pub fn redactor(options: &RedactOptions) -> Result<Redactor> {
     let config = load_config(options.config.as_deref(), options.no_config, Path::new("."))?;
-    let rules = rule_set(&config)?;
+    let rules = rules(&config)?;
     let table = &config.config.redact;
     let style = RedactStyle {
         label: options
@@ -58,7 +58,7 @@ pub fn redactor(options: &RedactOptions) -> Result<Redactor> {
     if !style.label.contains("{rule}") && style.label.trim().is_empty() {
         anyhow::bail!("--label must not be empty: a redacted secret would vanish without a trace");
     }
-    let redactor = Redactor::new(rules, style);
+    let redactor = Redactor::from_rules(rules, style).context("compiling the rules")?;
     if options.no_env {
         return Ok(redactor);
     }
