@@ -77,9 +77,12 @@ impl KeywordScanner {
         let dfa = &self.dfa;
         // Equal-length slices zipped together: no bounds checks, and one
         // branch per step for the rare case that any lane hit something.
-        let [a, b, c, d] = std::array::from_fn(|i| &haystack[pos[i]..pos[i] + common]);
+        let [lane0, lane1, lane2, lane3] =
+            std::array::from_fn(|i| &haystack[pos[i]..pos[i] + common]);
         let mut s = state;
-        for (step, (((&ba, &bb), &bc), &bd)) in a.iter().zip(b).zip(c).zip(d).enumerate() {
+        for (step, (((&ba, &bb), &bc), &bd)) in
+            lane0.iter().zip(lane1).zip(lane2).zip(lane3).enumerate()
+        {
             s[0] = dfa.next_state(Anchored::No, s[0], ba);
             s[1] = dfa.next_state(Anchored::No, s[1], bb);
             s[2] = dfa.next_state(Anchored::No, s[2], bc);
@@ -102,8 +105,8 @@ impl KeywordScanner {
             }
         }
         state = s;
-        for lane in 0..LANES {
-            pos[lane] += common;
+        for p in &mut pos {
+            *p += common;
         }
         for lane in 0..LANES {
             self.walk(
