@@ -100,6 +100,18 @@ pub fn write(report: &Report<'_>, options: HumanOptions, out: &mut dyn Write) ->
             paint.paint(dim, "│"),
             finding.snippet
         )?;
+        if let Some(provenance) = &finding.provenance {
+            let described = provenance.describe();
+            if !described.is_empty() {
+                writeln!(
+                    out,
+                    "  {:>9}  {} {}",
+                    "",
+                    paint.paint(dim, "│"),
+                    paint.paint(dim, &described)
+                )?;
+            }
+        }
     }
 
     let clues = group_clues(report.findings);

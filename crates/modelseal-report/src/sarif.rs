@@ -155,6 +155,9 @@ fn result(finding: &Finding, rule_index: Option<usize>) -> Value {
     if let Some(field) = &finding.location.field {
         value["properties"]["field"] = json!(field);
     }
+    if let Some(provenance) = &finding.provenance {
+        value["properties"]["provenance"] = json!(provenance);
+    }
     if let Some(clue) = finding.clue {
         value["properties"]["clue"] = json!(clue.as_str());
         value["properties"]["value"] = json!(finding.value);

@@ -1,6 +1,6 @@
 //! A finding: what a person reads and what tools consume.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use modelseal_engine::{Clue, Kind, Severity};
 use serde::{Deserialize, Serialize};
@@ -92,6 +92,74 @@ pub struct Finding {
     /// location is the first of them.
     #[serde(default = "one")]
     pub occurrences: u64,
+    /// Where the blob came from, when it is more than a file on disk: the
+    /// commit that introduced it, the image layer that holds it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Provenance>,
+}
+
+/// The history of a blob from a git repository, a container image or a hub.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// The commit that introduced the blob at this path (full hex id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    /// That commit's author, `Name <email>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    /// That commit's author date, RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// A hub revision or git ref the blob was listed under.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision: Option<String>,
+    /// The image layer (0-based, in manifest order) that holds the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer: Option<u32>,
+    /// The later layer whose whiteout deletes the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_in_layer: Option<u32>,
+    /// Whether the secret is still there in the latest state (git: at
+    /// HEAD; image: in the final filesystem). `false` is the "removed, but
+    /// still in the history" case attackers look for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub still_present: Option<bool>,
+}
+
+impl Provenance {
+    /// One line for people: `introduced in 3f2a9c1 by Jane <j@x> on
+    /// 2026-01-02; gone from HEAD, still in history`.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(commit) = &self.commit {
+            let mut text = format!("introduced in {}", &commit[..commit.len().min(7)]);
+            if let Some(author) = &self.author {
+                let _ = write!(text, " by {author}");
+            }
+            if let Some(date) = &self.date {
+                let _ = write!(text, " on {}", date.get(..10).unwrap_or(date));
+            }
+            parts.push(text);
+        }
+        if let Some(revision) = &self.revision {
+            parts.push(format!("revision {revision}"));
+        }
+        match (self.layer, self.deleted_in_layer) {
+            (Some(layer), Some(deleted)) => {
+                parts.push(format!(
+                    "in layer {layer}, deleted in layer {deleted}, still in the image"
+                ));
+            }
+            (Some(layer), None) => parts.push(format!("in layer {layer}")),
+            _ => {}
+        }
+        match (self.still_present, self.commit.is_some()) {
+            (Some(false), true) => parts.push("gone from HEAD, still in history".to_owned()),
+            (Some(true), true) => parts.push("still at HEAD".to_owned()),
+            _ => {}
+        }
+        parts.join("; ")
+    }
 }
 
 fn one() -> u64 {

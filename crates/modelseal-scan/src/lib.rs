@@ -17,5 +17,5 @@ pub mod source;
 
 pub use baseline::Baseline;
 pub use config::{Config, ConfigError, LoadedConfig};
-pub use finding::{Finding, Location};
+pub use finding::{Finding, Location, Provenance};
 pub use pipeline::{Observer, Problem, ScanOutcome, ScanSettings, Scanner, Stats};

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::chunk::{DEFAULT_CHUNK, Hit};
 use crate::filter::{Filters, inline_ignored};
-use crate::finding::{Finding, Location};
+use crate::finding::{Finding, Location, Provenance};
 use crate::source::{FileEntry, WalkOptions, describe_io, walk};
 
 /// Receives progress; the binary draws it. Called from worker threads.
@@ -104,14 +104,17 @@ pub struct ScanOutcome {
 }
 
 impl ScanOutcome {
-    fn merge(mut self, other: ScanOutcome) -> Self {
+    /// Both outcomes together.
+    #[must_use]
+    pub fn merge(mut self, other: ScanOutcome) -> Self {
         self.findings.extend(other.findings);
         self.problems.extend(other.problems);
         self.stats.add(&other.stats);
         self
     }
 
-    fn sort(&mut self) {
+    /// Findings ordered by location, problems by path.
+    pub fn sort(&mut self) {
         self.findings
             .sort_by(|a, b| (&a.location, &a.rule).cmp(&(&b.location, &b.rule)));
         self.problems.sort();
@@ -162,6 +165,32 @@ impl Scanner {
         let mut outcome = ScanOutcome::default();
         self.scan_blob(name, name, Blob::Stream(&mut reader), &mut outcome);
         outcome.sort();
+        outcome
+    }
+
+    /// Scans one blob from any source. `location` says where it is (for git:
+    /// a path such as `repo@3f2a9c1:configs/.env`), `name` is the file name
+    /// formats are recognised by, and `provenance`, when given, is attached
+    /// to every finding. Path allowlists apply to `name_for_filters`.
+    pub fn scan_blob_at(
+        &self,
+        location: &str,
+        name: &str,
+        name_for_filters: Option<&std::path::Path>,
+        blob: Blob<'_>,
+        provenance: Option<&Provenance>,
+    ) -> ScanOutcome {
+        let mut outcome = ScanOutcome::default();
+        if name_for_filters.is_some_and(|path| self.filters.path_allowed(path)) {
+            outcome.stats.paths_allowlisted += 1;
+            return outcome;
+        }
+        self.scan_blob(location, name, blob, &mut outcome);
+        if let Some(provenance) = provenance {
+            for finding in &mut outcome.findings {
+                finding.provenance = Some(provenance.clone());
+            }
+        }
         outcome
     }
 
@@ -236,6 +265,7 @@ impl Scanner {
             snippet,
             fingerprint: print,
             occurrences: 1,
+            provenance: None,
         }
     }
 }
