@@ -13,6 +13,7 @@ pub mod config;
 pub mod filter;
 pub mod finding;
 pub mod pipeline;
+pub mod recon;
 pub mod source;
 
 pub use baseline::Baseline;

@@ -81,6 +81,9 @@ pub struct Stats {
     pub paths_allowlisted: u64,
     /// Matches not reported: allowlists, inline ignores, baseline.
     pub suppressed: u64,
+    /// Bytes received over the network (hub and GitHub sources).
+    #[serde(default)]
+    pub bytes_transferred: u64,
 }
 
 impl Stats {
@@ -92,6 +95,7 @@ impl Stats {
         self.parts_skipped += other.parts_skipped;
         self.paths_allowlisted += other.paths_allowlisted;
         self.suppressed += other.suppressed;
+        self.bytes_transferred += other.bytes_transferred;
     }
 }
 

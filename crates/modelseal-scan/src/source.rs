@@ -1,10 +1,15 @@
 //! Sources: what to read. Files and folders on disk (standard input is read
-//! by the pipeline directly).
+//! by the pipeline directly), and over the network: model hubs ([`hub`])
+//! and GitHub organizations ([`github`]), through [`http`].
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use crate::pipeline::Problem;
+
+pub mod github;
+pub mod http;
+pub mod hub;
 
 /// A file to scan.
 #[derive(Debug, Clone)]

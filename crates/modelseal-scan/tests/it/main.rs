@@ -1,2 +1,3 @@
 mod archives;
+mod hub;
 mod scan;
