@@ -25,6 +25,11 @@ pub enum Command {
     /// Scan files, folders or standard input for secrets and metadata leaks.
     #[command(after_long_help = SCAN_EXAMPLES)]
     Scan(ScanArgs),
+    /// See what an organization has published, as an attacker would: every
+    /// model, dataset and space on the hub (hf:ORG) or public repository on
+    /// GitHub (gh:ORG), scanned, with a summary per repository.
+    #[command(after_long_help = RECON_EXAMPLES)]
+    Recon(ReconArgs),
     /// Hide secrets in text as it streams by: a filter for logs.
     #[command(after_long_help = REDACT_EXAMPLES)]
     Redact(RedactArgs),
@@ -35,6 +40,19 @@ pub enum Command {
     #[command(subcommand)]
     Rules(RulesCommand),
 }
+
+const RECON_EXAMPLES: &str = "\
+Examples:
+  modelseal recon hf:acme-ml                       models, datasets and spaces of acme-ml
+  modelseal recon gh:acme-ml --format json -o recon.json
+  HF_TOKEN=hf_... modelseal recon hf:acme-ml       include what the token can see
+
+Servers and tokens come from the environment, as the services' own tools read them:
+HF_ENDPOINT, HF_TOKEN (or the token file `huggingface-cli login` writes), GITHUB_API_URL,
+GITHUB_TOKEN or GH_TOKEN. Rate limits and server errors are retried with backoff. Ctrl-C
+stops after the current repository and reports what was scanned; a second Ctrl-C quits.
+
+Exit codes: as for scan (0 clean, 1 findings, 2 nothing could be listed, 3 incomplete).";
 
 const REDACT_EXAMPLES: &str = "\
 Examples:
@@ -185,6 +203,50 @@ pub struct ScanArgs {
     pub threads: Option<usize>,
 
     /// Never draw a progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+
+    /// When to colour the human report.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Args)]
+pub struct ReconArgs {
+    /// Whose publications: hf:ORG (a hub user or organization) or gh:ORG.
+    #[arg(value_name = "TARGET")]
+    pub target: String,
+
+    /// Report format.
+    #[arg(short, long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+
+    /// Write the report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Exit 1 when a finding is at or above this severity [default: low].
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<SeverityArg>,
+
+    /// Print secrets whole instead of masked.
+    #[arg(long)]
+    pub show_secrets: bool,
+
+    /// Read configuration from FILE instead of looking for one.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+
+    /// Use no configuration file.
+    #[arg(long)]
+    pub no_config: bool,
+
+    /// Unreadable parts stay warnings and exit 0 instead of 3 when nothing
+    /// else is found.
+    #[arg(long)]
+    pub allow_incomplete: bool,
+
+    /// Say nothing on standard error while working.
     #[arg(long)]
     pub no_progress: bool,
 

@@ -15,6 +15,7 @@ fn main() -> ExitCode {
     let cli = args::Cli::parse();
     let result = match cli.command {
         args::Command::Scan(scan) => commands::scan::run(&scan),
+        args::Command::Recon(recon) => commands::recon::run(&recon),
         args::Command::Redact(redact) => commands::redact::run(&redact),
         args::Command::Run(run) => commands::run::run(&run),
         args::Command::Rules(rules) => commands::rules::run(&rules),

@@ -176,6 +176,9 @@ fn coverage_line(report: &Report<'_>) -> String {
         plural(stats.files_scanned, "file", "files"),
         bytes(stats.bytes_scanned)
     )];
+    if stats.bytes_transferred > 0 {
+        parts.push(format!("{} downloaded", bytes(stats.bytes_transferred)));
+    }
     if stats.members_scanned > 0 {
         parts.push(format!(
             "{} inside archives and model files",

@@ -1,4 +1,5 @@
 mod pump;
+pub mod recon;
 pub mod redact;
 pub mod rules;
 pub mod run;

@@ -8,6 +8,8 @@ use modelseal_engine::Severity;
 use modelseal_report::{Format, HumanOptions, Report};
 use modelseal_scan::filter::Filters;
 use modelseal_scan::source::WalkOptions;
+use modelseal_scan::source::http::Http;
+use modelseal_scan::source::hub::{self, Hub, HubRepo};
 use modelseal_scan::{Baseline, ScanOutcome, ScanSettings, Scanner};
 
 use super::setup;
@@ -26,10 +28,19 @@ pub fn run(args: &ScanArgs) -> Result<Code> {
     if reads_stdin && args.paths.len() > 1 {
         bail!("`-` (standard input) cannot be combined with other paths");
     }
-    let start = if reads_stdin {
-        PathBuf::from(".")
-    } else {
-        args.paths[0].clone()
+    let (hub_names, paths): (Vec<&PathBuf>, Vec<&PathBuf>) = args
+        .paths
+        .iter()
+        .partition(|p| p.to_str().is_some_and(HubRepo::is_hub));
+    let hub_repos = hub_names
+        .iter()
+        .map(|p| HubRepo::parse(&p.to_string_lossy()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(anyhow::Error::msg)?;
+    let paths: Vec<PathBuf> = paths.into_iter().cloned().collect();
+    let start = match paths.first() {
+        Some(path) if !reads_stdin => path.clone(),
+        _ => PathBuf::from("."),
     };
     let config = setup::load_config(args.config.as_deref(), args.no_config, &start)?;
     let rules = setup::rule_set(&config)?;
@@ -69,7 +80,19 @@ pub fn run(args: &ScanArgs) -> Result<Code> {
         scanner.scan_reader("-", stdin.lock())
     } else {
         let progress = Progress::new(!args.no_progress);
-        let outcome = scanner.scan_paths(&args.paths, &progress);
+        let mut outcome = if paths.is_empty() {
+            ScanOutcome::default()
+        } else {
+            scanner.scan_paths(&paths, &progress)
+        };
+        if !hub_repos.is_empty() {
+            let hub = Hub::from_env(Http::new());
+            for repo in &hub_repos {
+                outcome = outcome.merge(hub::scan_repo(&scanner, &hub, repo, &progress));
+            }
+            outcome.stats.bytes_transferred = hub.http().transferred();
+            outcome.sort();
+        }
         progress.finish();
         outcome
     };
@@ -106,7 +129,7 @@ pub fn run(args: &ScanArgs) -> Result<Code> {
     ))
 }
 
-fn exit_code(
+pub(crate) fn exit_code(
     outcome: &ScanOutcome,
     fail_on: Severity,
     wrote_baseline: bool,
