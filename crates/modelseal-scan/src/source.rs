@@ -10,6 +10,7 @@ use crate::pipeline::Problem;
 pub mod github;
 pub mod http;
 pub mod hub;
+pub mod hub_cache;
 
 /// A file to scan.
 #[derive(Debug, Clone)]

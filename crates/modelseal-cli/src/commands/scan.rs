@@ -10,7 +10,8 @@ use modelseal_scan::filter::Filters;
 use modelseal_scan::source::WalkOptions;
 use modelseal_scan::source::http::Http;
 use modelseal_scan::source::hub::{self, Hub, HubRepo};
-use modelseal_scan::{Baseline, ScanOutcome, ScanSettings, Scanner};
+use modelseal_scan::source::hub_cache;
+use modelseal_scan::{Baseline, Problem, ScanOutcome, ScanSettings, Scanner};
 
 use super::setup;
 use crate::args::{ColorChoice, OutputFormat, ScanArgs};
@@ -80,19 +81,24 @@ pub fn run(args: &ScanArgs) -> Result<Code> {
         scanner.scan_reader("-", stdin.lock())
     } else {
         let progress = Progress::new(!args.no_progress);
-        let mut outcome = if paths.is_empty() {
+        // A hub cache folder is read the hub's way; other paths are walked.
+        let (caches, plain): (Vec<_>, Vec<_>) = paths
+            .iter()
+            .map(|p| (p, hub_cache::cached_repos(p)))
+            .partition(|(_, cached)| cached.is_some());
+        let plain: Vec<PathBuf> = plain.into_iter().map(|(p, _)| p.clone()).collect();
+        let mut outcome = if plain.is_empty() {
             ScanOutcome::default()
         } else {
-            scanner.scan_paths(&paths, &progress)
+            scanner.scan_paths(&plain, &progress)
         };
-        if !hub_repos.is_empty() {
-            let hub = Hub::from_env(Http::new());
-            for repo in &hub_repos {
-                outcome = outcome.merge(hub::scan_repo(&scanner, &hub, repo, &progress));
-            }
-            outcome.stats.bytes_transferred = hub.http().transferred();
-            outcome.sort();
+        for cached in caches.into_iter().filter_map(|(_, c)| c).flatten() {
+            outcome = outcome.merge(hub_cache::scan_cached(&scanner, &cached, &progress));
         }
+        if !hub_repos.is_empty() {
+            outcome = outcome.merge(scan_hub(&scanner, &hub_repos, &progress));
+        }
+        outcome.sort();
         progress.finish();
         outcome
     };
@@ -127,6 +133,34 @@ pub fn run(args: &ScanArgs) -> Result<Code> {
         args.write_baseline.is_some(),
         args.allow_incomplete,
     ))
+}
+
+/// Hub repositories over the network, or from the local cache when
+/// `HF_HUB_OFFLINE` is set (as the hub's own client does).
+fn scan_hub(scanner: &Scanner, repos: &[HubRepo], progress: &Progress) -> ScanOutcome {
+    let offline = std::env::var("HF_HUB_OFFLINE")
+        .is_ok_and(|v| matches!(v.as_str(), "1" | "true" | "TRUE" | "yes"));
+    let mut outcome = ScanOutcome::default();
+    if offline {
+        for repo in repos {
+            match hub_cache::find_cached(repo) {
+                Some(cached) => {
+                    outcome = outcome.merge(hub_cache::scan_cached(scanner, &cached, progress))
+                }
+                None => outcome.problems.push(Problem::new(
+                    repo.display(),
+                    "HF_HUB_OFFLINE is set and the local hub cache does not hold this repository",
+                )),
+            }
+        }
+        return outcome;
+    }
+    let hub = Hub::from_env(Http::new());
+    for repo in repos {
+        outcome = outcome.merge(hub::scan_repo(scanner, &hub, repo, progress));
+    }
+    outcome.stats.bytes_transferred = hub.http().transferred();
+    outcome
 }
 
 pub(crate) fn exit_code(

@@ -222,3 +222,61 @@ fn recon_of_nobody_is_a_usage_error() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("web page"));
 }
+
+#[test]
+fn a_local_hub_cache_is_scanned_by_path_or_offline_by_name() {
+    let cache = tempfile::tempdir().unwrap();
+    let old = "1111111aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    let new = "2222222bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+    modelseal_loopback::write_hub_cache(
+        cache.path(),
+        "models",
+        "acme/sentiment",
+        &[
+            (
+                old,
+                vec![("train.log", format!("x\n{}\n", token()).into_bytes())],
+            ),
+            (new, vec![("README.md", b"# sentiment\n".to_vec())]),
+        ],
+    )
+    .unwrap();
+    let output = hermetic("http://127.0.0.1:9")
+        .args(["scan", "--no-config", "--format", "json"])
+        .arg(cache.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        crate::location_text(&report["findings"][0]["location"]),
+        "hf://acme/sentiment@1111111:train.log:2"
+    );
+
+    // Offline, a hub name is read from the cache; the dead endpoint is never asked.
+    let output = hermetic("http://127.0.0.1:9")
+        .env("HF_HUB_OFFLINE", "1")
+        .env("HF_HUB_CACHE", cache.path())
+        .args(["scan", "--no-config", "hf://acme/sentiment"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let output = hermetic("http://127.0.0.1:9")
+        .env("HF_HUB_OFFLINE", "1")
+        .env("HF_HUB_CACHE", cache.path())
+        .args(["scan", "--no-config", "hf://acme/other"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("local hub cache"));
+}

@@ -315,3 +315,39 @@ fn services(hub: &str, github: &str) -> Services {
         http,
     }
 }
+
+fn write_cache(root: &std::path::Path) -> (String, String) {
+    let old = "1111111aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    let new = "2222222bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+    let config = ("config.json", b"{\"hidden_size\": 768}\n".to_vec());
+    let log = (
+        "logs/train.log",
+        format!("step 1\nlogin {}\n", token()).into_bytes(),
+    );
+    modelseal_loopback::write_hub_cache(
+        root,
+        "models",
+        "acme/sentiment",
+        &[(old, vec![config.clone(), log]), (new, vec![config])],
+    )
+    .unwrap();
+    (old.to_owned(), new.to_owned())
+}
+
+#[test]
+fn a_local_hub_cache_is_read_without_network_every_snapshot_once() {
+    use modelseal_scan::source::hub_cache;
+    let dir = tempfile::tempdir().unwrap();
+    let (old, _) = write_cache(dir.path());
+    let repos = hub_cache::cached_repos(dir.path()).unwrap();
+    assert_eq!(repos.len(), 1);
+    let outcome = hub_cache::scan_cached(&scanner(), &repos[0], &Quiet);
+    assert!(outcome.problems.is_empty(), "{:?}", outcome.problems);
+    assert_eq!(outcome.findings.len(), 1);
+    assert_eq!(
+        outcome.findings[0].location.to_string(),
+        format!("hf://acme/sentiment@{}:logs/train.log:2:7", &old[..7])
+    );
+    // config.json is in both snapshots but is one blob.
+    assert_eq!(outcome.stats.files_scanned, 2);
+}
