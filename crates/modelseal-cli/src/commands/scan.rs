@@ -145,7 +145,7 @@ fn scan_hub(scanner: &Scanner, repos: &[HubRepo], progress: &Progress) -> ScanOu
         for repo in repos {
             match hub_cache::find_cached(repo) {
                 Some(cached) => {
-                    outcome = outcome.merge(hub_cache::scan_cached(scanner, &cached, progress))
+                    outcome = outcome.merge(hub_cache::scan_cached(scanner, &cached, progress));
                 }
                 None => outcome.problems.push(Problem::new(
                     repo.display(),
