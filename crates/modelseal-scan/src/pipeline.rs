@@ -4,14 +4,14 @@ use std::io::Read;
 use std::path::PathBuf;
 
 use modelseal_engine::{Kind, RuleSet, fingerprint, mask};
-use modelseal_formats::{Blob, Budget, Limits};
+use modelseal_formats::{Blob, Budget, Limits, Visitor};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::chunk::{DEFAULT_CHUNK, Hit};
 use crate::filter::{Filters, inline_ignored};
 use crate::finding::{Finding, Location, Provenance};
-use crate::source::{FileEntry, WalkOptions, describe_io, walk};
+use crate::source::{FileEntry, WalkOptions, describe_io, image, walk};
 
 /// Receives progress; the binary draws it. Called from worker threads.
 pub trait Observer: Sync {
@@ -84,7 +84,8 @@ pub struct Stats {
 }
 
 impl Stats {
-    fn add(&mut self, other: &Stats) {
+    /// Adds another outcome's counts.
+    pub fn add(&mut self, other: &Stats) {
         self.files_scanned += other.files_scanned;
         self.bytes_scanned += other.bytes_scanned;
         self.binary_skipped += other.binary_skipped;
@@ -141,6 +142,14 @@ impl Scanner {
         &self.rules
     }
 
+    pub fn settings(&self) -> &ScanSettings {
+        &self.settings
+    }
+
+    pub fn filters(&self) -> &Filters {
+        &self.filters
+    }
+
     /// Scans files and folders, in parallel over files.
     pub fn scan_paths(&self, roots: &[PathBuf], observer: &dyn Observer) -> ScanOutcome {
         let mut problems = Vec::new();
@@ -194,12 +203,34 @@ impl Scanner {
         outcome
     }
 
+    /// Scans structured values from any source (an image configuration):
+    /// each is read as the line `path = "value"` and located at
+    /// `location#path`. Counts as one file scanned.
+    pub fn scan_fields_at(&self, location: &str, fields: &[(String, String)]) -> ScanOutcome {
+        let mut outcome = ScanOutcome::default();
+        let budget = Budget::new(self.settings.limits);
+        {
+            let mut visitor = BlobScan::new(self, &budget, Location::file(location), &mut outcome);
+            for (path, value) in fields {
+                visitor.field(path, value.as_bytes());
+            }
+            visitor.finish();
+        }
+        outcome.stats.files_scanned += 1;
+        outcome
+    }
+
     fn scan_file(&self, file: &FileEntry) -> ScanOutcome {
         let mut outcome = ScanOutcome::default();
         let display = file.path.to_string_lossy().into_owned();
         if self.filters.path_allowed(&file.path) {
             outcome.stats.paths_allowlisted += 1;
             return outcome;
+        }
+        // A container image (a `docker save` tar, an OCI layout folder or
+        // tar) is read layer by layer; a plain tar falls through.
+        if let Some(image) = image::open(&file.path, &self.settings.limits) {
+            return image::scan(self, &display, &image);
         }
         match std::fs::File::open(&file.path) {
             Ok(mut handle) => {

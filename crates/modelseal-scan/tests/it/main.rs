@@ -1,2 +1,3 @@
 mod archives;
+mod images;
 mod scan;
