@@ -150,7 +150,9 @@ impl Scanner {
         &self.filters
     }
 
-    /// Scans files and folders, in parallel over files.
+    /// Scans files and folders, in parallel over files. Container images
+    /// among them (a `docker save` tar, an OCI layout folder or tar, found by
+    /// content) are read layer by layer by [`crate::source::image`].
     pub fn scan_paths(&self, roots: &[PathBuf], observer: &dyn Observer) -> ScanOutcome {
         let mut problems = Vec::new();
         let files = walk(roots, self.settings.walk, &mut problems);
@@ -227,13 +229,20 @@ impl Scanner {
             outcome.stats.paths_allowlisted += 1;
             return outcome;
         }
-        // A container image (a `docker save` tar, an OCI layout folder or
-        // tar) is read layer by layer; a plain tar falls through.
-        if let Some(image) = image::open(&file.path, &self.settings.limits) {
+        // A container image (an OCI layout folder, a `docker save` tar, an
+        // OCI layout tar) is read layer by layer; a plain tar falls through.
+        if file.path.is_dir()
+            && let Some(image) = image::open_folder(&file.path)
+        {
             return image::scan(self, &display, &image);
         }
         match std::fs::File::open(&file.path) {
             Ok(mut handle) => {
+                if let Some(image) =
+                    image::open_file(&file.path, &mut handle, &self.settings.limits)
+                {
+                    return image::scan(self, &display, &image);
+                }
                 let name = file
                     .path
                     .file_name()

@@ -20,7 +20,7 @@ pub mod spec;
 mod store;
 
 use std::collections::{HashMap, HashSet};
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 use modelseal_formats::Limits;
@@ -66,17 +66,28 @@ pub fn is_layout_folder(path: &Path) -> bool {
 /// included) is `None` and is read as usual.
 pub fn open(path: &Path, limits: &Limits) -> Option<Image> {
     if path.is_dir() {
-        return is_layout_folder(path).then(|| Image {
-            store: Store::folder(path),
-            layout: Layout::Oci,
-        });
+        return open_folder(path);
     }
+    let mut file = std::fs::File::open(path).ok()?;
+    open_file(path, &mut file, limits)
+}
+
+/// The OCI layout at `path`, if it is one.
+pub fn open_folder(path: &Path) -> Option<Image> {
+    is_layout_folder(path).then(|| Image {
+        store: Store::folder(path),
+        layout: Layout::Oci,
+    })
+}
+
+/// The image in the file `path`, already open as `file`, which is left at
+/// its start. Only a tar is looked into (its headers are read, seeking over
+/// the data); any other file costs one read of 512 bytes.
+pub fn open_file(path: &Path, file: &mut std::fs::File, limits: &Limits) -> Option<Image> {
     let mut head = Vec::with_capacity(512);
-    std::fs::File::open(path)
-        .ok()?
-        .take(512)
-        .read_to_end(&mut head)
-        .ok()?;
+    let read = file.by_ref().take(512).read_to_end(&mut head);
+    file.seek(SeekFrom::Start(0)).ok()?;
+    read.ok()?;
     // POSIX, GNU and PAX tar headers carry `ustar` at offset 257.
     if head.get(257..262) != Some(b"ustar") {
         return None;
