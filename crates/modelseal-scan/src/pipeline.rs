@@ -4,14 +4,14 @@ use std::io::Read;
 use std::path::PathBuf;
 
 use modelseal_engine::{Kind, RuleSet, fingerprint, mask};
-use modelseal_formats::{Blob, Budget, Limits};
+use modelseal_formats::{Blob, Budget, Limits, Visitor};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::chunk::{DEFAULT_CHUNK, Hit};
 use crate::filter::{Filters, inline_ignored};
 use crate::finding::{Finding, Location, Provenance};
-use crate::source::{FileEntry, WalkOptions, describe_io, walk};
+use crate::source::{FileEntry, WalkOptions, describe_io, image, walk};
 
 /// Receives progress; the binary draws it. Called from worker threads.
 pub trait Observer: Sync {
@@ -87,7 +87,8 @@ pub struct Stats {
 }
 
 impl Stats {
-    fn add(&mut self, other: &Stats) {
+    /// Adds another outcome's counts.
+    pub fn add(&mut self, other: &Stats) {
         self.files_scanned += other.files_scanned;
         self.bytes_scanned += other.bytes_scanned;
         self.binary_skipped += other.binary_skipped;
@@ -145,7 +146,17 @@ impl Scanner {
         &self.rules
     }
 
-    /// Scans files and folders, in parallel over files.
+    pub fn settings(&self) -> &ScanSettings {
+        &self.settings
+    }
+
+    pub fn filters(&self) -> &Filters {
+        &self.filters
+    }
+
+    /// Scans files and folders, in parallel over files. Container images
+    /// among them (a `docker save` tar, an OCI layout folder or tar, found by
+    /// content) are read layer by layer by [`crate::source::image`].
     pub fn scan_paths(&self, roots: &[PathBuf], observer: &dyn Observer) -> ScanOutcome {
         let mut problems = Vec::new();
         let files = walk(roots, self.settings.walk, &mut problems);
@@ -198,6 +209,23 @@ impl Scanner {
         outcome
     }
 
+    /// Scans structured values from any source (an image configuration):
+    /// each is read as the line `path = "value"` and located at
+    /// `location#path`. Counts as one file scanned.
+    pub fn scan_fields_at(&self, location: &str, fields: &[(String, String)]) -> ScanOutcome {
+        let mut outcome = ScanOutcome::default();
+        let budget = Budget::new(self.settings.limits);
+        {
+            let mut visitor = BlobScan::new(self, &budget, Location::file(location), &mut outcome);
+            for (path, value) in fields {
+                visitor.field(path, value.as_bytes());
+            }
+            visitor.finish();
+        }
+        outcome.stats.files_scanned += 1;
+        outcome
+    }
+
     fn scan_file(&self, file: &FileEntry) -> ScanOutcome {
         let mut outcome = ScanOutcome::default();
         let display = file.path.to_string_lossy().into_owned();
@@ -205,8 +233,20 @@ impl Scanner {
             outcome.stats.paths_allowlisted += 1;
             return outcome;
         }
+        // A container image (an OCI layout folder, a `docker save` tar, an
+        // OCI layout tar) is read layer by layer; a plain tar falls through.
+        if file.path.is_dir()
+            && let Some(image) = image::open_folder(&file.path)
+        {
+            return image::scan(self, &display, &image);
+        }
         match std::fs::File::open(&file.path) {
             Ok(mut handle) => {
+                if let Some(image) =
+                    image::open_file(&file.path, &mut handle, &self.settings.limits)
+                {
+                    return image::scan(self, &display, &image);
+                }
                 let name = file
                     .path
                     .file_name()

@@ -1,6 +1,7 @@
 //! Sources: what to read. Files and folders on disk (standard input is read
-//! by the pipeline directly), and over the network: model hubs ([`hub`])
-//! and GitHub organizations ([`github`]), through [`http`].
+//! by the pipeline directly), container images among them ([`image`]), and
+//! over the network: model hubs ([`hub`], [`hub_cache`] for the local
+//! cache) and GitHub organizations ([`github`]), through [`http`].
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -11,6 +12,7 @@ pub mod github;
 pub mod http;
 pub mod hub;
 pub mod hub_cache;
+pub mod image;
 
 /// A file to scan.
 #[derive(Debug, Clone)]
@@ -28,6 +30,7 @@ pub struct WalkOptions {
 }
 
 /// Every file under `roots` (a root may be a file), hidden ones included,
+/// OCI image layout folders as single entries (see [`image`]),
 /// symlinks followed (loops are reported, not followed), each file once even
 /// when several links reach it.
 pub fn walk(
@@ -42,6 +45,16 @@ pub fn walk(
             problems.push(Problem::new(root.display().to_string(), describe_io(&e)));
             continue;
         }
+        // An OCI image layout is read as one image, not as loose blobs.
+        if image::is_layout_folder(root) {
+            files.push(FileEntry {
+                path: clean(root),
+                size: 0,
+            });
+            continue;
+        }
+        let layouts = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let found = std::sync::Arc::clone(&layouts);
         let respect = options.respect_gitignore;
         let walker = ignore::WalkBuilder::new(root)
             .hidden(false)
@@ -52,6 +65,15 @@ pub fn walk(
             .git_exclude(respect)
             .require_git(false)
             .follow_links(true)
+            .filter_entry(move |entry| {
+                let layout = entry.depth() > 0
+                    && entry.file_type().is_some_and(|t| t.is_dir())
+                    && image::is_layout_folder(entry.path());
+                if layout {
+                    found.lock().expect("layout list").push(clean(entry.path()));
+                }
+                !layout
+            })
             .build();
         for entry in walker {
             match entry {
@@ -83,6 +105,8 @@ pub fn walk(
                 )),
             }
         }
+        let layouts = std::mem::take(&mut *layouts.lock().expect("layout list"));
+        files.extend(layouts.into_iter().map(|path| FileEntry { path, size: 0 }));
     }
     files
 }

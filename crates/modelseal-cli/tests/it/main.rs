@@ -6,6 +6,7 @@ mod example;
 mod exit_codes;
 mod fixtures;
 mod hub;
+mod images;
 mod redact;
 mod rules;
 mod run;

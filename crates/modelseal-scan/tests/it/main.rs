@@ -1,3 +1,4 @@
 mod archives;
 mod hub;
+mod images;
 mod scan;
