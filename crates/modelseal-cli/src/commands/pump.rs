@@ -103,10 +103,15 @@ impl Pump {
             let mut ended = false;
             match receiver.recv_timeout(self.idle) {
                 Ok(Ok(first)) => {
-                    let mut batch = first;
-                    while batch.len() < BATCH_SIZE {
+                    // Whatever is already waiting is redacted together.
+                    let mut batch = first.len();
+                    stream.feed(&first);
+                    while batch < BATCH_SIZE {
                         match receiver.try_recv() {
-                            Ok(Ok(more)) => batch.extend_from_slice(&more),
+                            Ok(Ok(more)) => {
+                                batch += more.len();
+                                stream.feed(&more);
+                            }
                             Ok(Err(e)) => {
                                 failure = Some(e);
                                 ended = true;
@@ -119,8 +124,8 @@ impl Pump {
                             }
                         }
                     }
-                    pumped.bytes += batch.len() as u64;
-                    stream.push(&batch, &mut out);
+                    pumped.bytes += batch as u64;
+                    stream.write_ready(&mut out);
                 }
                 Ok(Err(e)) => {
                     failure = Some(e);

@@ -71,7 +71,19 @@ impl StreamRedactor {
 
     /// Takes more input; appends to `out` what is ready to be written.
     pub fn push(&mut self, data: &[u8], out: &mut Vec<u8>) {
+        self.feed(data);
+        self.write_ready(out);
+    }
+
+    /// Takes more input without writing anything yet: several pieces fed
+    /// before one [`write_ready`](Self::write_ready) are redacted together
+    /// (in parallel, when they are large).
+    pub fn feed(&mut self, data: &[u8]) {
         self.buf.extend_from_slice(data);
+    }
+
+    /// Appends to `out` what is ready to be written.
+    pub fn write_ready(&mut self, out: &mut Vec<u8>) {
         let ready = self.ready();
         if ready > 0 {
             self.emit(ready, false, out);
@@ -188,9 +200,11 @@ fn redact_parallel(
 }
 
 /// The start of the line that opens a PEM/PGP/OpenSSH block with no end
-/// line yet, if there is one.
+/// line yet, if there is one in the last [`MAX_BLOCK`] bytes (an older one
+/// would not be held anyway).
 fn open_key_block(text: &[u8]) -> Option<usize> {
-    let begin = memmem::rfind(text, b"-----BEGIN ")?;
+    let from = text.len().saturating_sub(MAX_BLOCK);
+    let begin = from + memmem::rfind(&text[from..], b"-----BEGIN ")?;
     if memmem::find(&text[begin..], b"-----END ").is_some() {
         return None;
     }
