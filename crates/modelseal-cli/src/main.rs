@@ -17,6 +17,8 @@ fn main() -> ExitCode {
         args::Command::Scan(scan) => commands::scan::run(&scan),
         args::Command::Redact(redact) => commands::redact::run(&redact),
         args::Command::Run(run) => commands::run::run(&run),
+        args::Command::Protect(protect) => commands::protect::run(&protect),
+        args::Command::InstallHook(hook) => commands::install_hook::run(&hook),
         args::Command::Rules(rules) => commands::rules::run(&rules),
     };
     match result {

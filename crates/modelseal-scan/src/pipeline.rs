@@ -81,6 +81,14 @@ pub struct Stats {
     pub paths_allowlisted: u64,
     /// Matches not reported: allowlists, inline ignores, baseline.
     pub suppressed: u64,
+    /// Commits walked by a git history scan.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub commits_scanned: u64,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde passes a reference
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Stats {
@@ -92,6 +100,7 @@ impl Stats {
         self.parts_skipped += other.parts_skipped;
         self.paths_allowlisted += other.paths_allowlisted;
         self.suppressed += other.suppressed;
+        self.commits_scanned += other.commits_scanned;
     }
 }
 
@@ -101,6 +110,9 @@ pub struct ScanOutcome {
     pub findings: Vec<Finding>,
     pub stats: Stats,
     pub problems: Vec<Problem>,
+    /// Worth telling, not a failure: a submodule not followed, a shallow
+    /// history.
+    pub notes: Vec<Problem>,
 }
 
 impl ScanOutcome {
@@ -109,6 +121,7 @@ impl ScanOutcome {
     pub fn merge(mut self, other: ScanOutcome) -> Self {
         self.findings.extend(other.findings);
         self.problems.extend(other.problems);
+        self.notes.extend(other.notes);
         self.stats.add(&other.stats);
         self
     }
@@ -118,6 +131,7 @@ impl ScanOutcome {
         self.findings
             .sort_by(|a, b| (&a.location, &a.rule).cmp(&(&b.location, &b.rule)));
         self.problems.sort();
+        self.notes.sort();
     }
 }
 
@@ -348,4 +362,5 @@ fn sanitize(text: &str) -> String {
 }
 
 mod blob_scan;
+mod git_scan;
 use blob_scan::BlobScan;

@@ -1,5 +1,7 @@
 //! Sources: what to read. Files and folders on disk (standard input is read
-//! by the pipeline directly).
+//! by the pipeline directly), and git repositories ([`git`]).
+
+pub mod git;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};

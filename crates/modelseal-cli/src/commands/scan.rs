@@ -8,6 +8,7 @@ use modelseal_engine::Severity;
 use modelseal_report::{Format, HumanOptions, Report};
 use modelseal_scan::filter::Filters;
 use modelseal_scan::source::WalkOptions;
+use modelseal_scan::source::git::{self, GitOptions};
 use modelseal_scan::{Baseline, ScanOutcome, ScanSettings, Scanner};
 
 use super::setup;
@@ -16,6 +17,16 @@ use crate::exit::Code;
 use crate::progress::Progress;
 
 pub fn run(args: &ScanArgs) -> Result<Code> {
+    run_input(args, false)
+}
+
+/// `protect --staged`: the staged changes of the repository `args.paths[0]`,
+/// reported and judged as a scan.
+pub fn run_staged(args: &ScanArgs) -> Result<Code> {
+    run_input(args, true)
+}
+
+fn run_input(args: &ScanArgs, staged: bool) -> Result<Code> {
     if let Some(threads) = args.threads {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads.max(1))
@@ -64,18 +75,22 @@ pub fn run(args: &ScanArgs) -> Result<Code> {
     };
     let scanner = Scanner::new(rules, filters, settings);
 
-    let mut outcome = if reads_stdin {
+    let mut outcome = if staged {
+        scanner
+            .scan_staged(&args.paths[0])
+            .map_err(anyhow::Error::msg)?
+    } else if reads_stdin {
         let stdin = std::io::stdin();
         scanner.scan_reader("-", stdin.lock())
     } else {
-        let progress = Progress::new(!args.no_progress);
-        let outcome = scanner.scan_paths(&args.paths, &progress);
-        progress.finish();
-        outcome
+        scan_paths_and_repositories(args, &scanner)?
     };
     let min_severity: Severity = args.min_severity.into();
     outcome.findings.retain(|f| f.severity >= min_severity);
 
+    for note in &outcome.notes {
+        eprintln!("note: {}: {}", note.path, note.message);
+    }
     for problem in &outcome.problems {
         eprintln!("warning: {}: {}", problem.path, problem.message);
     }
@@ -104,6 +119,34 @@ pub fn run(args: &ScanArgs) -> Result<Code> {
         args.write_baseline.is_some(),
         args.allow_incomplete,
     ))
+}
+
+/// Folders and files as they are on disk; with `--git`, or for a bare
+/// repository, the history of the repository instead.
+fn scan_paths_and_repositories(args: &ScanArgs, scanner: &Scanner) -> Result<ScanOutcome> {
+    let (repositories, plain): (Vec<&PathBuf>, Vec<&PathBuf>) = args
+        .paths
+        .iter()
+        .partition(|path| args.git || git::is_bare_repository(path));
+    let mut outcome = ScanOutcome::default();
+    if !plain.is_empty() {
+        let plain: Vec<PathBuf> = plain.into_iter().cloned().collect();
+        let progress = Progress::new(!args.no_progress);
+        outcome = outcome.merge(scanner.scan_paths(&plain, &progress));
+        progress.finish();
+    }
+    let options = GitOptions {
+        all_objects: args.all_objects,
+        since: args.since.clone(),
+    };
+    for repository in repositories {
+        let history = scanner
+            .scan_git(repository, &options)
+            .map_err(anyhow::Error::msg)?;
+        outcome = outcome.merge(history);
+    }
+    outcome.sort();
+    Ok(outcome)
 }
 
 fn exit_code(
