@@ -1,2 +1,3 @@
 mod archives;
+mod git;
 mod scan;
