@@ -12,6 +12,8 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
 
+use gix::hashtable::{HashMap as IdMap, HashSet as IdSet};
+
 use gix::ObjectId;
 use gix::bstr::{BString, ByteSlice};
 use gix::objs::{CommitRef, Kind as ObjectKind, TreeRefIter};
@@ -49,9 +51,9 @@ pub struct History {
     /// In the order they were introduced.
     pub blobs: Vec<GitBlob>,
     /// Blobs in HEAD's tree; `None` when HEAD has no commit.
-    pub head_blobs: Option<HashSet<ObjectId>>,
+    pub head_blobs: Option<IdSet>,
     /// Blobs known from commits before `--since`, not scanned.
-    pub skipped_blobs: HashSet<ObjectId>,
+    pub skipped_blobs: IdSet,
     /// How many commits were walked.
     pub commits_walked: u64,
     pub problems: Vec<Problem>,
@@ -62,10 +64,10 @@ pub struct History {
 struct Walker<'r> {
     repo: &'r gix::Repository,
     display: String,
-    index: HashMap<ObjectId, u32>,
+    index: IdMap<ObjectId, u32>,
     history: History,
-    seen_trees: HashSet<ObjectId>,
-    seen_blobs: HashSet<ObjectId>,
+    seen_trees: IdSet,
+    seen_blobs: IdSet,
     submodules: HashSet<BString>,
     /// Where each tip came from, for messages.
     tip_names: HashMap<ObjectId, String>,
@@ -82,10 +84,10 @@ pub fn read(
     let mut walker = Walker {
         repo,
         display: display.to_owned(),
-        index: HashMap::new(),
+        index: IdMap::default(),
         history: History::default(),
-        seen_trees: HashSet::new(),
-        seen_blobs: HashSet::new(),
+        seen_trees: IdSet::default(),
+        seen_blobs: IdSet::default(),
         submodules: HashSet::new(),
         tip_names: HashMap::new(),
         loose_tips: Vec::new(),
@@ -497,16 +499,24 @@ impl Walker<'_> {
                         break;
                     }
                 };
-                let mut child = path.clone();
+                let id = entry.oid.to_owned();
+                let seen = if entry.mode.is_tree() {
+                    self.seen_trees.contains(&id)
+                } else {
+                    entry.mode.is_blob_or_symlink() && self.seen_blobs.contains(&id)
+                };
+                if seen {
+                    continue;
+                }
+                let mut child =
+                    BString::from(Vec::with_capacity(path.len() + 1 + entry.filename.len()));
+                child.extend_from_slice(&path);
                 if !child.is_empty() {
                     child.push(b'/');
                 }
                 child.extend_from_slice(entry.filename);
-                let id = entry.oid.to_owned();
                 if entry.mode.is_tree() {
-                    if !self.seen_trees.contains(&id) {
-                        stack.push((id, child));
-                    }
+                    stack.push((id, child));
                 } else if entry.mode.is_commit() {
                     if record && self.submodules.insert(child.clone()) {
                         let at = self.at(commit, &child);
@@ -531,8 +541,8 @@ impl Walker<'_> {
             return;
         };
         let hash = self.repo.object_hash();
-        let mut blobs = HashSet::new();
-        let mut trees = HashSet::new();
+        let mut blobs = IdSet::default();
+        let mut trees = IdSet::default();
         let mut stack = vec![tree.detach()];
         while let Some(tree) = stack.pop() {
             if !trees.insert(tree) {
