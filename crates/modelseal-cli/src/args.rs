@@ -36,6 +36,12 @@ pub enum Command {
     /// Run a command with its standard output and error redacted.
     #[command(after_long_help = RUN_EXAMPLES)]
     Run(RunArgs),
+    /// Scan what is staged for the next commit: the pre-commit check.
+    #[command(after_long_help = PROTECT_EXAMPLES)]
+    Protect(ProtectArgs),
+    /// Install a git pre-commit hook that runs `modelseal protect --staged`.
+    #[command(after_long_help = INSTALL_HOOK_EXAMPLES)]
+    InstallHook(InstallHookArgs),
     /// List, explain and check detection rules.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -53,6 +59,31 @@ GITHUB_TOKEN or GH_TOKEN. Rate limits and server errors are retried with backoff
 stops after the current repository and reports what was scanned; a second Ctrl-C quits.
 
 Exit codes: as for scan (0 clean, 1 findings, 2 nothing could be listed, 3 incomplete).";
+
+const PROTECT_EXAMPLES: &str = "\
+Examples:
+  modelseal protect --staged                     what `git commit` would record
+  modelseal protect --staged --format json
+  modelseal install-hook                         run it before every commit
+
+New files are scanned whole, through the format readers (a model or an archive is read as
+such). For a text file already in HEAD, only the lines the commit adds are scanned; line
+numbers are those of the staged file. Configuration (modelseal.toml) and its baseline
+apply as for `scan`. Skip the check once with `git commit --no-verify`.
+
+Exit codes: as for scan (0 clean, 1 findings, 2 usage error, 3 something staged could not
+be read).";
+
+const INSTALL_HOOK_EXAMPLES: &str = "\
+Examples:
+  modelseal install-hook                 in the current repository
+  modelseal install-hook --repo ../other
+  modelseal install-hook --force         replace another hook (kept as pre-commit.bak)
+
+The hook goes where git runs hooks: core.hooksPath when set, else the hooks folder of the
+repository (shared by its linked worktrees). A hook modelseal wrote before is updated;
+any other hook is left alone unless --force.
+With the pre-commit framework, use the `modelseal-staged` hook of .pre-commit-hooks.yaml.";
 
 const REDACT_EXAMPLES: &str = "\
 Examples:
@@ -93,6 +124,15 @@ Examples:
   modelseal scan . --write-baseline .modelseal-baseline.json
   modelseal scan . --baseline .modelseal-baseline.json
   python train.py 2>&1 | modelseal scan -        standard input
+  modelseal scan --git .                         every blob of every commit of every ref
+  modelseal scan --git . --since v1.2            only commits not in v1.2 (incremental CI)
+  modelseal scan --git . --since '2 weeks ago' --all-objects
+  modelseal scan mirror.git                      a bare repository: its history
+
+A history finding names the commit that introduced the secret at its path, its author and
+date, and whether the value is still in some file at HEAD (`repo@3f2a9c1:configs/.env:3`,
+\"introduced in 3f2a9c1 by Ada <ada@example.org> on 2024-01-03; gone from HEAD, still in
+history\").
 
 Exit codes:
   0  nothing at or above --fail-on
@@ -209,6 +249,84 @@ pub struct ScanArgs {
     /// When to colour the human report.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+
+    /// Scan the full history of the git repositories given: every blob of
+    /// every commit of every ref (branches, tags, remote-tracking refs, the
+    /// stash and its reflog), each blob once. A bare repository is scanned
+    /// this way without the flag.
+    #[arg(long)]
+    pub git: bool,
+
+    /// With --git: also unreachable objects (dangling commits, blobs no
+    /// commit holds).
+    #[arg(long, requires = "git")]
+    pub all_objects: bool,
+
+    /// With --git: only commits newer than a date (`2024-01-31`, `2 weeks
+    /// ago`) or not reachable from a revision (`v1.2`, `origin/main`).
+    #[arg(long, value_name = "DATE|REV", requires = "git")]
+    pub since: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ProtectArgs {
+    /// Scan what is staged (the index against HEAD). The only mode so far,
+    /// and required so the command says what it checks.
+    #[arg(long, required = true)]
+    pub staged: bool,
+
+    /// The repository [default: the one holding the current folder].
+    #[arg(long, value_name = "PATH", default_value = ".")]
+    pub repo: PathBuf,
+
+    /// Report format.
+    #[arg(short, long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+
+    /// Exit 1 when a finding is at or above this severity
+    /// [default: the configuration's `fail_on`, else low].
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<SeverityArg>,
+
+    /// Report only findings at or above this severity.
+    #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = SeverityArg::Info)]
+    pub min_severity: SeverityArg,
+
+    /// Print secrets whole instead of masked.
+    #[arg(long)]
+    pub show_secrets: bool,
+
+    /// Read configuration from FILE instead of looking for one.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+
+    /// Use no configuration file.
+    #[arg(long)]
+    pub no_config: bool,
+
+    /// Do not report findings recorded in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Staged parts that could not be read do not fail the check.
+    #[arg(long)]
+    pub allow_incomplete: bool,
+
+    /// When to colour the human report.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Args)]
+pub struct InstallHookArgs {
+    /// The repository [default: the one holding the current folder].
+    #[arg(long, value_name = "PATH", default_value = ".")]
+    pub repo: PathBuf,
+
+    /// Replace a pre-commit hook modelseal did not write (the old one is kept
+    /// beside it as pre-commit.bak).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -18,6 +18,8 @@ fn main() -> ExitCode {
         args::Command::Recon(recon) => commands::recon::run(&recon),
         args::Command::Redact(redact) => commands::redact::run(&redact),
         args::Command::Run(run) => commands::run::run(&run),
+        args::Command::Protect(protect) => commands::protect::run(&protect),
+        args::Command::InstallHook(hook) => commands::install_hook::run(&hook),
         args::Command::Rules(rules) => commands::rules::run(&rules),
     };
     match result {

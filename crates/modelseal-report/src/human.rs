@@ -176,6 +176,14 @@ fn coverage_line(report: &Report<'_>) -> String {
         plural(stats.files_scanned, "file", "files"),
         bytes(stats.bytes_scanned)
     )];
+    if stats.commits_scanned > 0 {
+        parts[0] = format!(
+            "{} scanned ({}) from {}, each blob once",
+            plural(stats.files_scanned, "blob", "blobs"),
+            bytes(stats.bytes_scanned),
+            plural(stats.commits_scanned, "commit", "commits")
+        );
+    }
     if stats.bytes_transferred > 0 {
         parts.push(format!("{} downloaded", bytes(stats.bytes_transferred)));
     }

@@ -84,6 +84,14 @@ pub struct Stats {
     /// Bytes received over the network (hub and GitHub sources).
     #[serde(default)]
     pub bytes_transferred: u64,
+    /// Commits walked by a git history scan.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub commits_scanned: u64,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde passes a reference
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Stats {
@@ -97,6 +105,7 @@ impl Stats {
         self.paths_allowlisted += other.paths_allowlisted;
         self.suppressed += other.suppressed;
         self.bytes_transferred += other.bytes_transferred;
+        self.commits_scanned += other.commits_scanned;
     }
 }
 
@@ -106,6 +115,9 @@ pub struct ScanOutcome {
     pub findings: Vec<Finding>,
     pub stats: Stats,
     pub problems: Vec<Problem>,
+    /// Worth telling, not a failure: a submodule not followed, a shallow
+    /// history.
+    pub notes: Vec<Problem>,
 }
 
 impl ScanOutcome {
@@ -114,6 +126,7 @@ impl ScanOutcome {
     pub fn merge(mut self, other: ScanOutcome) -> Self {
         self.findings.extend(other.findings);
         self.problems.extend(other.problems);
+        self.notes.extend(other.notes);
         self.stats.add(&other.stats);
         self
     }
@@ -123,6 +136,7 @@ impl ScanOutcome {
         self.findings
             .sort_by(|a, b| (&a.location, &a.rule).cmp(&(&b.location, &b.rule)));
         self.problems.sort();
+        self.notes.sort();
     }
 }
 
@@ -392,4 +406,5 @@ fn sanitize(text: &str) -> String {
 }
 
 mod blob_scan;
+mod git_scan;
 use blob_scan::BlobScan;

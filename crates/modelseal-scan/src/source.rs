@@ -1,7 +1,10 @@
 //! Sources: what to read. Files and folders on disk (standard input is read
-//! by the pipeline directly), container images among them ([`image`]), and
-//! over the network: model hubs ([`hub`], [`hub_cache`] for the local
-//! cache) and GitHub organizations ([`github`]), through [`http`].
+//! by the pipeline directly), container images among them ([`image`]), git
+//! repositories ([`git`]), and over the network: model hubs ([`hub`],
+//! [`hub_cache`] for the local cache) and GitHub organizations ([`github`]),
+//! through [`http`].
+
+pub mod git;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};

@@ -1,3 +1,5 @@
+pub mod install_hook;
+pub mod protect;
 mod pump;
 pub mod recon;
 pub mod redact;

@@ -8,6 +8,7 @@ use modelseal_engine::Severity;
 use modelseal_report::{Format, HumanOptions, Report};
 use modelseal_scan::filter::Filters;
 use modelseal_scan::source::WalkOptions;
+use modelseal_scan::source::git::{self, GitOptions};
 use modelseal_scan::source::http::Http;
 use modelseal_scan::source::hub::{self, Hub, HubRepo};
 use modelseal_scan::source::hub_cache;
@@ -19,6 +20,16 @@ use crate::exit::Code;
 use crate::progress::Progress;
 
 pub fn run(args: &ScanArgs) -> Result<Code> {
+    run_input(args, false)
+}
+
+/// `protect --staged`: the staged changes of the repository `args.paths[0]`,
+/// reported and judged as a scan.
+pub fn run_staged(args: &ScanArgs) -> Result<Code> {
+    run_input(args, true)
+}
+
+fn run_input(args: &ScanArgs, staged: bool) -> Result<Code> {
     if let Some(threads) = args.threads {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads.max(1))
@@ -76,35 +87,22 @@ pub fn run(args: &ScanArgs) -> Result<Code> {
     };
     let scanner = Scanner::new(rules, filters, settings);
 
-    let mut outcome = if reads_stdin {
+    let mut outcome = if staged {
+        scanner
+            .scan_staged(&args.paths[0])
+            .map_err(anyhow::Error::msg)?
+    } else if reads_stdin {
         let stdin = std::io::stdin();
         scanner.scan_reader("-", stdin.lock())
     } else {
-        let progress = Progress::new(!args.no_progress);
-        // A hub cache folder is read the hub's way; other paths are walked.
-        let (caches, plain): (Vec<_>, Vec<_>) = paths
-            .iter()
-            .map(|p| (p, hub_cache::cached_repos(p)))
-            .partition(|(_, cached)| cached.is_some());
-        let plain: Vec<PathBuf> = plain.into_iter().map(|(p, _)| p.clone()).collect();
-        let mut outcome = if plain.is_empty() {
-            ScanOutcome::default()
-        } else {
-            scanner.scan_paths(&plain, &progress)
-        };
-        for cached in caches.into_iter().filter_map(|(_, c)| c).flatten() {
-            outcome = outcome.merge(hub_cache::scan_cached(&scanner, &cached, &progress));
-        }
-        if !hub_repos.is_empty() {
-            outcome = outcome.merge(scan_hub(&scanner, &hub_repos, &progress));
-        }
-        outcome.sort();
-        progress.finish();
-        outcome
+        scan_sources(args, &paths, &hub_repos, &scanner)?
     };
     let min_severity: Severity = args.min_severity.into();
     outcome.findings.retain(|f| f.severity >= min_severity);
 
+    for note in &outcome.notes {
+        eprintln!("note: {}: {}", note.path, note.message);
+    }
     for problem in &outcome.problems {
         eprintln!("warning: {}: {}", problem.path, problem.message);
     }
@@ -133,6 +131,50 @@ pub fn run(args: &ScanArgs) -> Result<Code> {
         args.write_baseline.is_some(),
         args.allow_incomplete,
     ))
+}
+
+/// Folders and files as they are on disk (a hub cache folder read the
+/// hub's way), git histories (with `--git`, or for a bare repository), and
+/// hub repositories.
+fn scan_sources(
+    args: &ScanArgs,
+    paths: &[PathBuf],
+    hub_repos: &[HubRepo],
+    scanner: &Scanner,
+) -> Result<ScanOutcome> {
+    let (repositories, paths): (Vec<&PathBuf>, Vec<&PathBuf>) = paths
+        .iter()
+        .partition(|path| args.git || git::is_bare_repository(path));
+    let (caches, plain): (Vec<_>, Vec<_>) = paths
+        .into_iter()
+        .map(|p| (p, hub_cache::cached_repos(p)))
+        .partition(|(_, cached)| cached.is_some());
+    let plain: Vec<PathBuf> = plain.into_iter().map(|(p, _)| p.clone()).collect();
+    let progress = Progress::new(!args.no_progress);
+    let mut outcome = if plain.is_empty() {
+        ScanOutcome::default()
+    } else {
+        scanner.scan_paths(&plain, &progress)
+    };
+    for cached in caches.into_iter().filter_map(|(_, c)| c).flatten() {
+        outcome = outcome.merge(hub_cache::scan_cached(scanner, &cached, &progress));
+    }
+    if !hub_repos.is_empty() {
+        outcome = outcome.merge(scan_hub(scanner, hub_repos, &progress));
+    }
+    progress.finish();
+    let options = GitOptions {
+        all_objects: args.all_objects,
+        since: args.since.clone(),
+    };
+    for repository in repositories {
+        let history = scanner
+            .scan_git(repository, &options)
+            .map_err(anyhow::Error::msg)?;
+        outcome = outcome.merge(history);
+    }
+    outcome.sort();
+    Ok(outcome)
 }
 
 /// Hub repositories over the network, or from the local cache when

@@ -5,6 +5,7 @@ mod config;
 mod example;
 mod exit_codes;
 mod fixtures;
+mod git;
 mod hub;
 mod images;
 mod redact;

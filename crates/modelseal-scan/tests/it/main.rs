@@ -1,4 +1,5 @@
 mod archives;
+mod git;
 mod hub;
 mod images;
 mod scan;

@@ -301,6 +301,7 @@ pub fn relocate(outcome: &ScanOutcome, from: &str, to: &str) -> ScanOutcome {
     let mut moved = ScanOutcome {
         findings: outcome.findings.clone(),
         problems: outcome.problems.clone(),
+        notes: outcome.notes.clone(),
         stats: Stats::default(),
     };
     for finding in &mut moved.findings {
