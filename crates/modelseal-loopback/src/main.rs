@@ -11,22 +11,6 @@ use std::io::Read;
 
 use modelseal_loopback::{Content, FakeHub, HubRepoSpec};
 
-fn safetensors(size: u64, metadata: &serde_json::Value) -> Content {
-    let mut json = String::new();
-    let mut data = size;
-    for _ in 0..3 {
-        json = serde_json::json!({
-            "__metadata__": metadata,
-            "weight": {"dtype": "U8", "shape": [data], "data_offsets": [0, data]},
-        })
-        .to_string();
-        data = size - 8 - json.len() as u64;
-    }
-    let mut header = (json.len() as u64).to_le_bytes().to_vec();
-    header.extend_from_slice(json.as_bytes());
-    Content::Synthetic { header, size }
-}
-
 fn main() {
     let mut args = std::env::args().skip(1);
     let mut gib: u64 = 10;
@@ -44,14 +28,14 @@ fn main() {
     let repo = HubRepoSpec::model("bench/big-model")
         .file(
             "model-00001-of-00002.safetensors",
-            safetensors(
+            Content::safetensors(
                 first * gib_bytes,
                 &serde_json::json!({"format": "pt", "uploaded_with": token}),
             ),
         )
         .file(
             "model-00002-of-00002.safetensors",
-            safetensors(
+            Content::safetensors(
                 (gib - first) * gib_bytes,
                 &serde_json::json!({"format": "pt"}),
             ),

@@ -15,7 +15,7 @@ use signal_hook::consts::SIGINT;
 
 use super::scan::exit_code;
 use super::setup;
-use crate::args::{ColorChoice, OutputFormat, ReconArgs};
+use crate::args::{OutputFormat, ReconArgs};
 use crate::exit::Code;
 
 struct Narrator {
@@ -91,12 +91,7 @@ fn write(args: &ReconArgs, target: &Target, scanner: &Scanner, recon: &Recon) ->
         )),
         None => Box::new(BufWriter::new(std::io::stdout().lock())),
     };
-    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
-    };
+    let color = args.color.colors(args.output.is_some());
     let report = Report {
         findings: &recon.outcome.findings,
         stats: &recon.outcome.stats,

@@ -1,6 +1,6 @@
 //! `modelseal scan`.
 
-use std::io::{BufWriter, IsTerminal, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -15,7 +15,7 @@ use modelseal_scan::source::hub_cache;
 use modelseal_scan::{Baseline, Problem, ScanOutcome, ScanSettings, Scanner};
 
 use super::setup;
-use crate::args::{ColorChoice, OutputFormat, ScanArgs};
+use crate::args::{OutputFormat, ScanArgs};
 use crate::exit::Code;
 use crate::progress::Progress;
 
@@ -238,12 +238,7 @@ fn write_report(args: &ScanArgs, scanner: &Scanner, outcome: &ScanOutcome) -> Re
         OutputFormat::Jsonl => Format::Jsonl,
         OutputFormat::Sarif => Format::Sarif,
     };
-    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
-    };
+    let color = args.color.colors(args.output.is_some());
     let report = Report {
         findings: &outcome.findings,
         stats: &outcome.stats,

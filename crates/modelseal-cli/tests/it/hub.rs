@@ -26,29 +26,13 @@ fn hermetic(endpoint: &str) -> assert_cmd::Command {
     cmd
 }
 
-fn weights(size: u64, metadata: &serde_json::Value) -> Content {
-    let mut json = String::new();
-    let mut data = size;
-    for _ in 0..3 {
-        json = serde_json::json!({
-            "__metadata__": metadata,
-            "w": {"dtype": "U8", "shape": [data], "data_offsets": [0, data]},
-        })
-        .to_string();
-        data = size - 8 - json.len() as u64;
-    }
-    let mut header = (json.len() as u64).to_le_bytes().to_vec();
-    header.extend_from_slice(json.as_bytes());
-    Content::Synthetic { header, size }
-}
-
 #[test]
 fn scanning_a_hub_repository_reads_headers_not_weights() {
     let size = 2 * 1024 * 1024 * 1024;
     let repo = HubRepoSpec::model("acme/sentiment")
         .file(
             "model.safetensors",
-            weights(size, &serde_json::json!({"pushed_by": "/home/jdoe/train"})),
+            Content::safetensors(size, &serde_json::json!({"pushed_by": "/home/jdoe/train"})),
         )
         .text("logs/train.log", &format!("epoch 1\nlogin {}\n", token()));
     let hub = FakeHub::start(vec![repo], "t");

@@ -28,30 +28,13 @@ fn http() -> Http {
     Http::new().with_base_wait(std::time::Duration::from_millis(5))
 }
 
-/// A safetensors file of `size` bytes whose header holds `metadata`.
-fn safetensors(size: u64, metadata: &serde_json::Value) -> Content {
-    let mut json = String::new();
-    let mut data = size;
-    for _ in 0..3 {
-        json = serde_json::json!({
-            "__metadata__": metadata,
-            "w": {"dtype": "U8", "shape": [data], "data_offsets": [0, data]},
-        })
-        .to_string();
-        data = size - 8 - json.len() as u64;
-    }
-    let mut header = (json.len() as u64).to_le_bytes().to_vec();
-    header.extend_from_slice(json.as_bytes());
-    Content::Synthetic { header, size }
-}
-
 #[test]
 fn a_hub_repository_is_scanned_without_downloading_its_weights() {
     let weights = 3 * 1024 * 1024 * 1024;
     let repo = HubRepoSpec::model("acme/sentiment")
         .file(
             "model.safetensors",
-            safetensors(weights, &serde_json::json!({"uploaded_with": token()})),
+            Content::safetensors(weights, &serde_json::json!({"uploaded_with": token()})),
         )
         .text("train.log", &format!("step 1\nHF_TOKEN={}\n", token()))
         .text("nested/dir/config.json", "{\"hidden_size\": 768}\n");
