@@ -444,7 +444,7 @@ pub struct RedactArgs {
     pub in_place: bool,
 
     /// With --in-place, keep each original beside it as FILE.orig (or
-    /// FILE<SUFFIX> with --backup=SUFFIX).
+    /// `FILE<SUFFIX>` with --backup=SUFFIX).
     #[arg(
         long,
         value_name = "SUFFIX",

@@ -88,6 +88,14 @@ pub fn build(options: Options) -> Result<Built, String> {
 
 /// Finds and hides secrets in text. Build once (compiling the rules takes a
 /// few milliseconds) and share: it is safe to use from many threads.
+///
+/// `Redactor(*, metadata=None, label=None, keep=None, env=None, config=None)`:
+/// options left as `None` take the `[redact]` table of `config` (a
+/// `modelseal.toml`, whose rules are used too), then the defaults: label
+/// `[REDACTED:{rule}]`, keep 0, no metadata. `env` is the environment as
+/// `(name, value)` byte pairs: the values of the variables whose names say
+/// they are secret (and of those the table lists) are hidden exactly;
+/// `None` hides no exact value.
 #[pyclass(frozen, module = "modelseal._native", name = "Redactor")]
 pub struct PyRedactor {
     inner: Arc<Redactor>,

@@ -1,6 +1,7 @@
 """Type stubs for ``modelseal._native``, the Rust extension module."""
 
 from os import PathLike
+from pathlib import Path
 from typing import Optional, Sequence, Union, final
 
 __version__: str
@@ -59,7 +60,7 @@ class Redactor:
     def warnings(self) -> list[str]:
         """Warnings from building (a disabled rule id that names no rule)."""
     @property
-    def config(self) -> Optional[str]:
+    def config(self) -> Optional[Path]:
         """The configuration file the rules and ``[redact]`` table came from."""
 
 @final

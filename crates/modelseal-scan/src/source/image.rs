@@ -11,7 +11,7 @@
 //! An archive holding several images numbers them: `images.tar[1]@layer0:...`.
 //!
 //! Layers shared by several images, and files of equal content (up to
-//! [`layer::HASHED_MAX`]), are read once. Blobs named by sha256 are checked
+//! `HASHED_MAX` in the layer module), are read once. Blobs named by sha256 are checked
 //! against their digest as they are read.
 
 mod layer;
