@@ -19,7 +19,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 git clone -q "$repo" "$work/clone"
 cd "$work/clone"
-files=$(git ls-files | head -3)
+files=$(git ls-files | sed -n 1,3p)  # sed reads it all: no SIGPIPE under pipefail
 for f in $files; do
     printf 'changed = %s\n' "$RANDOM" >> "$f"
 done
