@@ -128,6 +128,10 @@ Examples:
   modelseal scan --git . --since v1.2            only commits not in v1.2 (incremental CI)
   modelseal scan --git . --since '2 weeks ago' --all-objects
   modelseal scan mirror.git                      a bare repository: its history
+  modelseal scan hf://acme/sentiment@v1.2        a hub repository, headers of weights only
+  modelseal scan hf://datasets/acme/reviews      datasets and spaces too (HF_ENDPOINT, HF_TOKEN)
+  modelseal scan ~/.cache/huggingface/hub        the local hub cache, no network
+  modelseal scan image.tar                       docker save output or an OCI layout: every layer
 
 A history finding names the commit that introduced the secret at its path, its author and
 date, and whether the value is still in some file at HEAD (`repo@3f2a9c1:configs/.env:3`,
@@ -201,7 +205,8 @@ impl From<SeverityArg> for Severity {
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// Files and folders to scan; `-` reads standard input.
+    /// Files and folders to scan, hub repositories (`hf://ORG/NAME[@REV]`), or
+    /// `-` for standard input.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
