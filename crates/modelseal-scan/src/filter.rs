@@ -12,6 +12,17 @@ use crate::config::LoadedConfig;
 /// The comment that silences a finding on its line.
 pub const IGNORE_MARKER: &[u8] = b"modelseal:ignore";
 
+/// A path as a source knows it, for the path allowlist.
+#[derive(Debug, Clone, Copy)]
+pub enum FilterPath<'a> {
+    /// A file on disk, as given or walked: judged relative to the
+    /// configuration's folder.
+    Disk(&'a Path),
+    /// A path inside a git tree, a hub repository or an image, from that
+    /// tree's root (`configs/.env`).
+    Tree(&'a str),
+}
+
 /// Compiled allowlists.
 #[derive(Debug, Clone)]
 pub struct Filters {
@@ -54,7 +65,8 @@ impl Filters {
         let values = RegexSet::new(&allow.values).map_err(|e| format!("allowlist values: {e}"))?;
         let mut fingerprints: HashSet<String> = allow.fingerprints.iter().cloned().collect();
         fingerprints.extend(baseline);
-        let root = std::path::absolute(&config.root).unwrap_or_else(|_| config.root.clone());
+        let root =
+            normalize(&std::path::absolute(&config.root).unwrap_or_else(|_| config.root.clone()));
         Ok(Filters {
             paths,
             root,
@@ -63,20 +75,33 @@ impl Filters {
         })
     }
 
-    /// Whether a file is allowlisted: its path relative to the
-    /// configuration's folder, or as given, matches a glob.
+    /// Whether a file on disk is allowlisted: its path relative to the
+    /// configuration's folder matches a glob. The current directory plays
+    /// no part: `modelseal scan data` run from `sub/` and `modelseal scan
+    /// sub/data` run from the root judge `sub/data/x.env` alike, and a file
+    /// outside the configuration's folder is never allowlisted by a path.
     pub fn path_allowed(&self, path: &Path) -> bool {
         if self.paths.is_empty() {
             return false;
         }
-        if self.paths.is_match(path) || self.paths.is_match(path.strip_prefix("./").unwrap_or(path))
-        {
-            return true;
-        }
-        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let absolute = normalize(&std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()));
         absolute
             .strip_prefix(&self.root)
             .is_ok_and(|rel| self.paths.is_match(rel))
+    }
+
+    /// Whether a path inside a repository, hub repository or image (as the
+    /// source lists it, from its own root: `configs/.env`) is allowlisted.
+    pub fn tree_path_allowed(&self, path: &str) -> bool {
+        !self.paths.is_empty() && self.paths.is_match(path.trim_start_matches('/'))
+    }
+
+    /// Whether a path, wherever it is from, is allowlisted.
+    pub fn allows(&self, path: FilterPath<'_>) -> bool {
+        match path {
+            FilterPath::Disk(path) => self.path_allowed(path),
+            FilterPath::Tree(path) => self.tree_path_allowed(path),
+        }
     }
 
     pub fn value_allowed(&self, value: &[u8]) -> bool {
@@ -86,6 +111,22 @@ impl Filters {
     pub fn fingerprint_allowed(&self, fingerprint: &str) -> bool {
         self.fingerprints.contains(fingerprint)
     }
+}
+
+/// `a/./b/../c` as `a/c`, without touching the file system: the glob sees
+/// the path a person would write.
+fn normalize(path: &Path) -> std::path::PathBuf {
+    let mut out = std::path::PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// Whether `line` carries `modelseal:ignore` (all rules) or

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::chunk::{DEFAULT_CHUNK, Hit};
-use crate::filter::{Filters, inline_ignored};
+use crate::filter::{FilterPath, Filters, inline_ignored};
 use crate::finding::{Finding, Location, Provenance};
 use crate::source::{FileEntry, WalkOptions, describe_io, image, walk};
 
@@ -205,12 +205,12 @@ impl Scanner {
         &self,
         location: &str,
         name: &str,
-        name_for_filters: Option<&std::path::Path>,
+        name_for_filters: Option<FilterPath<'_>>,
         blob: Blob<'_>,
         provenance: Option<&Provenance>,
     ) -> ScanOutcome {
         let mut outcome = ScanOutcome::default();
-        if name_for_filters.is_some_and(|path| self.filters.path_allowed(path)) {
+        if name_for_filters.is_some_and(|path| self.filters.allows(path)) {
             outcome.stats.paths_allowlisted += 1;
             return outcome;
         }

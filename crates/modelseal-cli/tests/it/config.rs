@@ -96,3 +96,59 @@ fn a_broken_config_is_a_clear_usage_error() {
         .code(2)
         .stderr(predicates::str::contains("modelseal.toml"));
 }
+
+/// A root `modelseal.toml` allowlisting `data/`: the glob means the root's
+/// `data/`, whatever the current directory, so `sub/data/x.env` is reported
+/// from the root and from `sub/` alike, and the root's `data/x.env` is
+/// allowlisted from both.
+#[test]
+fn allowlisted_paths_are_relative_to_the_config_not_the_current_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let (id, _) = aws_pair();
+    std::fs::create_dir_all(root.join("sub/data")).unwrap();
+    std::fs::create_dir_all(root.join("data")).unwrap();
+    std::fs::write(
+        root.join("sub/data/x.env"),
+        format!("AWS_ACCESS_KEY_ID={id}\n"),
+    )
+    .unwrap();
+    std::fs::write(root.join("data/x.env"), format!("AWS_ACCESS_KEY_ID={id}\n")).unwrap();
+    std::fs::write(
+        root.join("modelseal.toml"),
+        "[allowlist]\npaths = [\"data/\"]\n",
+    )
+    .unwrap();
+
+    let located = |cwd: &std::path::Path, arg: &str| {
+        let out = modelseal()
+            .current_dir(cwd)
+            .args(["scan", "--format", "jsonl", arg])
+            .output()
+            .unwrap();
+        let paths: Vec<String> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["location"]["path"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        (out.status.code(), paths)
+    };
+    // The key under sub/data/ is not the root's data/: reported both ways.
+    assert_eq!(
+        located(root, "sub"),
+        (Some(1), vec!["sub/data/x.env".to_owned()])
+    );
+    assert_eq!(
+        located(&root.join("sub"), "data"),
+        (Some(1), vec!["data/x.env".to_owned()])
+    );
+    // The root's data/ is allowlisted both ways.
+    assert_eq!(located(root, "data"), (Some(0), vec![]));
+    assert_eq!(located(&root.join("sub"), "../data"), (Some(0), vec![]));
+    assert_eq!(located(root, "./sub/../data/x.env"), (Some(0), vec![]));
+}

@@ -142,7 +142,13 @@ fn every_format_in_the_example_is_read() {
 fn the_repository_itself_is_clean() {
     modelseal()
         .current_dir(repo_root())
-        .args(["scan", "--respect-gitignore", "."])
+        .args([
+            "scan",
+            "--config",
+            "modelseal-self-scan.toml",
+            "--respect-gitignore",
+            ".",
+        ])
         .assert()
         .code(0);
 }

@@ -104,12 +104,12 @@ fn clean_image_exits_0_and_a_missing_layer_exits_3() {
 }
 
 #[test]
-fn the_repository_configuration_allowlists_the_fixture_images() {
-    // `modelseal scan .` on this repository must stay clean: the images
-    // hold their fakes under an allowlisted folder.
+fn the_self_scan_configuration_allowlists_the_fixture_images() {
+    // The self-scan of this repository must stay clean: the images hold
+    // their fakes under a folder its configuration allowlists.
     modelseal()
         .current_dir(repo_root())
-        .args(["scan", "--no-progress"])
+        .args(["scan", "--no-progress", "--config", "modelseal-self-scan.toml"])
         .arg("crates/modelseal-scan/tests/fixtures/images")
         .assert()
         .code(0);

@@ -8,6 +8,7 @@ mod fixtures;
 mod git;
 mod hub;
 mod images;
+mod readme;
 mod redact;
 mod rules;
 mod run;

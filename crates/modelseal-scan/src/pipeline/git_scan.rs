@@ -21,6 +21,7 @@ use modelseal_formats::Blob;
 use rayon::prelude::*;
 
 use super::{Problem, ScanOutcome, Scanner};
+use crate::filter::FilterPath;
 use crate::finding::{Finding, Provenance};
 use crate::source::git::history::{self, GitBlob, History};
 use crate::source::git::{self, GitOptions, short, staged};
@@ -104,7 +105,7 @@ impl Scanner {
             }
         };
         let name = path.rsplit('/').next().unwrap_or_default();
-        let for_filters = (!path.is_empty()).then(|| Path::new(path.as_ref()));
+        let for_filters = (!path.is_empty()).then(|| FilterPath::Tree(path.as_ref()));
         let mut cursor = Cursor::new(data.as_slice());
         let mut outcome = self.scan_blob_at(
             &location,
@@ -202,7 +203,7 @@ impl Scanner {
                 self.scan_blob_at(
                     &path,
                     name,
-                    Some(&staged.workdir.join(path.as_ref())),
+                    Some(FilterPath::Disk(&staged.workdir.join(path.as_ref()))),
                     Blob::Seekable(&mut cursor),
                     None,
                 )

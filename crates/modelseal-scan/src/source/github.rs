@@ -4,13 +4,13 @@
 //! server); `GITHUB_TOKEN` or `GH_TOKEN` raise the rate limit.
 
 use std::io::Read;
-use std::path::Path;
 
 use flate2::read::GzDecoder;
 use modelseal_formats::Blob;
 use serde::Deserialize;
 
 use super::http::{Http, HttpError};
+use crate::filter::FilterPath;
 use crate::finding::Provenance;
 use crate::pipeline::{Problem, ScanOutcome, Scanner};
 
@@ -143,7 +143,7 @@ impl GitHub {
             let scanned = scanner.scan_blob_at(
                 &location,
                 &name,
-                Some(Path::new(&inner)),
+                Some(FilterPath::Tree(&inner)),
                 Blob::Stream(&mut entry as &mut dyn Read),
                 Some(&provenance),
             );

@@ -5,7 +5,7 @@
 //! the server, `HF_TOKEN` (or the token file the hub's CLI writes) for
 //! private repositories.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use modelseal_formats::Blob;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
@@ -13,6 +13,7 @@ use rayon::prelude::*;
 use serde::Deserialize;
 
 use super::http::{Http, HttpError, RemoteFile};
+use crate::filter::FilterPath;
 use crate::finding::Provenance;
 use crate::pipeline::{Observer, Problem, ScanOutcome, Scanner};
 
@@ -347,7 +348,7 @@ pub fn scan_repo(
         let result = scanner.scan_blob_at(
             &location,
             name,
-            Some(Path::new(&file.path)),
+            Some(FilterPath::Tree(&file.path)),
             Blob::Seekable(&mut remote),
             Some(&provenance),
         );

@@ -11,6 +11,7 @@ use modelseal_formats::Blob;
 use rayon::prelude::*;
 
 use super::hub::{HubRepo, RepoKind, hf_home};
+use crate::filter::FilterPath;
 use crate::finding::Provenance;
 use crate::pipeline::{Observer, Problem, ScanOutcome, Scanner};
 
@@ -162,7 +163,7 @@ pub fn scan_cached(scanner: &Scanner, cached: &CachedRepo, observer: &dyn Observ
                 Ok(mut file) => scanner.scan_blob_at(
                     &location,
                     name,
-                    Some(Path::new(inner)),
+                    Some(FilterPath::Tree(inner)),
                     Blob::Seekable(&mut file),
                     Some(&provenance),
                 ),

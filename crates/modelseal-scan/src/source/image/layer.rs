@@ -6,7 +6,6 @@
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, Cursor, Read};
-use std::path::Path;
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 
@@ -243,8 +242,7 @@ fn scan_file(
 ) -> io::Result<ScannedFile> {
     let location = format!("/{path}");
     let name = path.rsplit('/').next().unwrap_or(path);
-    let filter_path = Path::new(path);
-    if scanner.filters().path_allowed(filter_path) {
+    if scanner.filters().tree_path_allowed(path) {
         stats.paths_allowlisted += 1;
         io::copy(entry, &mut io::sink())?;
         return Ok(ScannedFile {
