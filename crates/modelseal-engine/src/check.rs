@@ -48,6 +48,12 @@ pub fn check_rule(rule: &Rule) -> Vec<RuleProblem> {
             problem(format!("`{field}` is empty"));
         }
     }
+    if rule.kind == Kind::Misconfiguration {
+        problem(
+            "`kind = \"misconfiguration\"` is for audit checks; a detection rule is a secret or metadata"
+                .into(),
+        );
+    }
     if rule.kind == Kind::Metadata && rule.clue.is_none() {
         problem(
             "a metadata rule needs a `clue` (username, host, address, email, bucket or version)"

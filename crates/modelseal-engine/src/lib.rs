@@ -28,5 +28,5 @@ pub use matcher::{Match, RuleSet};
 pub use redact::{
     Literal, RedactStyle, Redactor, StreamRedactor, env_literals, is_secret_env_name,
 };
-pub use rule::{Checksum, Clue, Kind, Rule, RuleFile, Severity};
+pub use rule::{Checksum, Clue, Kind, Precision, Rule, RuleFile, RuleInfo, Severity};
 pub use validate::{looks_like_placeholder, shannon_entropy};

@@ -4,116 +4,9 @@
 //! use this one schema, so `modelseal rules check` and the test over the
 //! built-in rules apply the same checks.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 
-/// What a rule finds: a credential, or a clue about people and infrastructure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Kind {
-    /// A credential that grants access by itself.
-    Secret,
-    /// A clue an attacker pieces together: a username, an internal host, a bucket.
-    Metadata,
-}
-
-impl Kind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Secret => "secret",
-            Kind::Metadata => "metadata",
-        }
-    }
-}
-
-impl fmt::Display for Kind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// How bad a finding is. Ordered, so thresholds compare with `>=`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Low,
-    Medium,
-    High,
-    Critical,
-}
-
-impl Severity {
-    pub const ALL: [Severity; 5] = [
-        Severity::Info,
-        Severity::Low,
-        Severity::Medium,
-        Severity::High,
-        Severity::Critical,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::Critical => "critical",
-        }
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Severity {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Severity::ALL
-            .into_iter()
-            .find(|sev| sev.as_str().eq_ignore_ascii_case(s))
-            .ok_or_else(|| {
-                format!("unknown severity `{s}` (expected info, low, medium, high or critical)")
-            })
-    }
-}
-
-/// What a metadata clue tells about: reports group clues by this.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Clue {
-    /// A person's account name, as in `/home/<user>/`.
-    Username,
-    /// An internal host name or URL.
-    Host,
-    /// A private network address.
-    Address,
-    /// An e-mail address.
-    Email,
-    /// A cloud storage bucket or file-system root.
-    Bucket,
-    /// A library and its version.
-    Version,
-}
-
-impl Clue {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Clue::Username => "username",
-            Clue::Host => "host",
-            Clue::Address => "address",
-            Clue::Email => "email",
-            Clue::Bucket => "bucket",
-            Clue::Version => "version",
-        }
-    }
-}
+pub use modelseal_findings::{Clue, Kind, Precision, RuleInfo, Severity};
 
 /// A checksum some token formats carry, checked to drop look-alikes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -188,6 +81,28 @@ pub struct Rule {
     /// Text that must not.
     #[serde(default)]
     pub counter_examples: Vec<String>,
+}
+
+impl Rule {
+    /// What the rule is, for reports and docs: the descriptor every stage
+    /// shares.
+    pub fn info(&self) -> RuleInfo {
+        RuleInfo {
+            id: self.id.clone(),
+            title: self.title.clone(),
+            kind: self.kind,
+            severity: self.severity,
+            clue: self.clue,
+            description: self.description.trim().to_owned(),
+            remediation: self.remediation.trim().to_owned(),
+            references: self.references.clone(),
+            precision: if self.fallback {
+                Precision::Medium
+            } else {
+                Precision::High
+            },
+        }
+    }
 }
 
 /// The top level of a rules file: `[[rule]]` blocks.

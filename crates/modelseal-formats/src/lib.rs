@@ -105,7 +105,7 @@ fn dispatch(
         Kind::Wandb => wandb::read(name, blob.reader(), visitor, budget),
         Kind::Hdf5 => hdf5::read(blob, visitor, budget),
         Kind::LfsPointer => visitor.notice(Notice::new(
-            NoticeKind::Skipped,
+            NoticeKind::Elsewhere,
             None,
             "a Git LFS pointer: the file itself is stored elsewhere and was not scanned",
         )),

@@ -32,8 +32,11 @@ pub enum NoticeKind {
     Corrupt,
     /// Encrypted, or in an encoding modelseal does not read.
     Unsupported,
-    /// Known and deliberately not read (tensor data, a Git LFS pointer).
+    /// Known and deliberately not read (tensor data).
     Skipped,
+    /// Its content is stored elsewhere and was not read (a Git LFS
+    /// pointer): worth naming, so nobody takes the file as scanned.
+    Elsewhere,
     /// Binary data of no format modelseal reads.
     Binary,
 }
@@ -45,6 +48,7 @@ impl NoticeKind {
             NoticeKind::Corrupt => "corrupt",
             NoticeKind::Unsupported => "unsupported",
             NoticeKind::Skipped => "skipped",
+            NoticeKind::Elsewhere => "elsewhere",
             NoticeKind::Binary => "binary",
         }
     }

@@ -224,3 +224,16 @@ def test_scan_releases_the_gil(tmp_path):
         thread.join()
     middle = (started + (ended - started) * 0.25, started + (ended - started) * 0.75)
     assert any(middle[0] < t < middle[1] for t in ticks)
+
+
+def test_a_git_lfs_pointer_is_a_notice_not_a_problem(tmp_path):
+    (tmp_path / "model.safetensors").write_text(
+        "version https://git-lfs.github.com/spec/v1\n"
+        "oid sha256:" + "4d7a" * 16 + "\n"
+        "size 12345\n"
+    )
+    result = modelseal.scan_path(tmp_path, no_config=True)
+    assert result.complete and not result.problems and not result
+    assert [n.kind for n in result.notices] == ["skip"]
+    assert result.notices[0].path.endswith("model.safetensors")
+    assert "Git LFS pointer" in result.notices[0].message

@@ -4,10 +4,7 @@
 use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Effects, Style};
-use modelseal_engine::{Kind, Severity};
-
-use crate::Report;
-use crate::clues::group_clues;
+use modelseal_findings::{Kind, ProblemKind, ScanReport, Severity};
 
 /// Presentation choices for the human report.
 #[derive(Debug, Clone, Copy, Default)]
@@ -59,7 +56,7 @@ fn bytes(n: u64) -> String {
     format!("{value:.1} {}", UNITS[unit])
 }
 
-pub fn write(report: &Report<'_>, options: HumanOptions, out: &mut dyn Write) -> io::Result<()> {
+pub fn write(report: &ScanReport, options: HumanOptions, out: &mut dyn Write) -> io::Result<()> {
     let paint = Paint {
         color: options.color,
     };
@@ -67,7 +64,7 @@ pub fn write(report: &Report<'_>, options: HumanOptions, out: &mut dyn Write) ->
     let dim = Style::new().effects(Effects::DIMMED);
 
     let mut current_blob: Option<String> = None;
-    for finding in report.findings {
+    for finding in &report.findings {
         let blob = finding.location.blob();
         if current_blob.as_deref() != Some(blob.as_str()) {
             if current_blob.is_some() {
@@ -114,7 +111,7 @@ pub fn write(report: &Report<'_>, options: HumanOptions, out: &mut dyn Write) ->
         }
     }
 
-    let clues = group_clues(report.findings);
+    let clues = &report.clues;
     if !clues.is_empty() {
         writeln!(out)?;
         writeln!(
@@ -122,7 +119,7 @@ pub fn write(report: &Report<'_>, options: HumanOptions, out: &mut dyn Write) ->
             "{}",
             paint.paint(bold, "Clues an attacker would piece together")
         )?;
-        for group in &clues {
+        for group in clues {
             let files = group.files.join(", ");
             writeln!(
                 out,
@@ -145,13 +142,24 @@ pub fn write(report: &Report<'_>, options: HumanOptions, out: &mut dyn Write) ->
     Ok(())
 }
 
-fn summary_line(report: &Report<'_>) -> String {
-    let findings = report.findings;
+fn summary_line(report: &ScanReport) -> String {
+    let findings = &report.findings;
     if findings.is_empty() {
         return "No findings.".into();
     }
-    let secrets = findings.iter().filter(|f| f.kind == Kind::Secret).count() as u64;
-    let metadata = findings.len() as u64 - secrets;
+    let count = |kind: Kind| findings.iter().filter(|f| f.kind == kind).count() as u64;
+    let mut kinds = vec![
+        plural(count(Kind::Secret), "secret", "secrets"),
+        plural(count(Kind::Metadata), "metadata clue", "metadata clues"),
+    ];
+    let misconfigurations = count(Kind::Misconfiguration);
+    if misconfigurations > 0 {
+        kinds.push(plural(
+            misconfigurations,
+            "misconfiguration",
+            "misconfigurations",
+        ));
+    }
     let by_severity: Vec<String> = Severity::ALL
         .iter()
         .rev()
@@ -161,16 +169,15 @@ fn summary_line(report: &Report<'_>) -> String {
         })
         .collect();
     format!(
-        "{}: {}, {} ({}).",
+        "{}: {} ({}).",
         plural(findings.len() as u64, "finding", "findings"),
-        plural(secrets, "secret", "secrets"),
-        plural(metadata, "metadata clue", "metadata clues"),
+        kinds.join(", "),
         by_severity.join(", "),
     )
 }
 
-fn coverage_line(report: &Report<'_>) -> String {
-    let stats = report.stats;
+fn coverage_line(report: &ScanReport) -> String {
+    let stats = &report.stats;
     let mut parts = vec![format!(
         "{} scanned ({})",
         plural(stats.files_scanned, "file", "files"),
@@ -217,10 +224,17 @@ fn coverage_line(report: &Report<'_>) -> String {
             plural(stats.suppressed, "match", "matches")
         ));
     }
-    if !report.problems.is_empty() {
+    // Skips and notes are named on stderr too, but do not make the scan
+    // incomplete.
+    let unreadable = report
+        .problems
+        .iter()
+        .filter(|p| p.kind == ProblemKind::Warning)
+        .count() as u64;
+    if unreadable > 0 {
         parts.push(format!(
             "{} could not be read (named on stderr)",
-            plural(report.problems.len() as u64, "part", "parts")
+            plural(unreadable, "part", "parts")
         ));
     }
     parts.join(", ") + "."

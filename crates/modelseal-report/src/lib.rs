@@ -1,25 +1,26 @@
-//! modelseal's reports. Each format is a module that writes a [`Report`] to
-//! any `Write`; the binary chooses stdout or a file.
+//! modelseal's reports. Each format is a module that writes a
+//! [`ScanReport`] to any `Write`; the binary chooses stdout or a file.
+//!
+//! Reports know the finding model (`modelseal-findings`) and nothing else:
+//! a scan, an audit or an IAM lint, fresh or read back from a saved JSON
+//! report, is written the same way.
 
-mod clues;
 mod human;
 mod json;
 mod sarif;
 
 use std::io::{self, Write};
 
-use modelseal_engine::Rule;
-use modelseal_scan::{Finding, Problem, Stats};
-
-pub use clues::{ClueGroup, group_clues};
 pub use human::HumanOptions;
+pub use modelseal_findings::ScanReport;
 
 /// The output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// Grouped by file, for people; coloured on a terminal.
     Human,
-    /// One JSON document: findings, clues, stats and problems.
+    /// One JSON document, [`ScanReport`] as it is: findings, clues, stats,
+    /// problems and the rules found, with a `schema_version`.
     Json,
     /// One finding per line.
     Jsonl,
@@ -27,20 +28,9 @@ pub enum Format {
     Sarif,
 }
 
-/// Everything a report shows.
-pub struct Report<'a> {
-    pub findings: &'a [Finding],
-    pub stats: &'a Stats,
-    pub problems: &'a [Problem],
-    /// Rules, for descriptions in SARIF; only those with findings are used.
-    pub rules: Vec<&'a Rule>,
-    /// The version string of the tool.
-    pub tool_version: &'a str,
-}
-
 /// Writes `report` in `format`.
 pub fn write(
-    report: &Report<'_>,
+    report: &ScanReport,
     format: Format,
     human: HumanOptions,
     out: &mut dyn Write,

@@ -1,14 +1,12 @@
 //! SARIF 2.1.0, as code-scanning services ingest it: rule descriptors with
-//! help text, results with regions and partial fingerprints, unreadable parts
-//! as tool notifications.
+//! help text, results with regions and partial fingerprints, problems as
+//! tool notifications (unreadable parts as warnings, skipped parts and notes
+//! as notes).
 
 use std::io::{self, Write};
 
-use modelseal_engine::{Kind, Rule, Severity};
-use modelseal_scan::Finding;
+use modelseal_findings::{Finding, Kind, ProblemKind, RuleInfo, ScanReport, Severity};
 use serde_json::{Value, json};
-
-use crate::Report;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -63,13 +61,13 @@ fn uri(path: &str) -> (String, bool) {
     }
 }
 
-fn descriptor(rule: &Rule) -> Value {
+fn descriptor(rule: &RuleInfo) -> Value {
     let mut help_text = format!(
         "{}\n\nHow to fix: {}",
         rule.description.trim(),
         rule.remediation.trim()
     );
-    if let Some(reference) = rule.references.first() {
+    if let Some(reference) = rule.help_uri() {
         help_text = format!("{help_text}\n\nReference: {reference}");
     }
     let markdown = format!(
@@ -78,10 +76,6 @@ fn descriptor(rule: &Rule) -> Value {
         rule.description.trim(),
         rule.remediation.trim()
     );
-    let kind_tag = match rule.kind {
-        Kind::Secret => "secret",
-        Kind::Metadata => "metadata",
-    };
     let mut value = json!({
         "id": rule.id,
         "name": pascal_case(&rule.id),
@@ -90,12 +84,12 @@ fn descriptor(rule: &Rule) -> Value {
         "help": { "text": help_text, "markdown": markdown },
         "defaultConfiguration": { "level": level(rule.severity) },
         "properties": {
-            "tags": ["security", kind_tag],
-            "precision": if rule.fallback { "medium" } else { "high" },
+            "tags": ["security", rule.kind.as_str()],
+            "precision": rule.precision.as_str(),
             "security-severity": security_severity(rule.severity),
         },
     });
-    if let Some(reference) = rule.references.first() {
+    if let Some(reference) = rule.help_uri() {
         value["helpUri"] = json!(reference);
     }
     value
@@ -121,7 +115,7 @@ fn result(finding: &Finding, rule_index: Option<usize>) -> Value {
             json!([{ "fullyQualifiedName": finding.location.blob(), "kind": "member" }]);
     }
     let what = match finding.kind {
-        Kind::Secret => format!(
+        Kind::Secret | Kind::Misconfiguration => format!(
             "{}: `{}` at {}",
             finding.title, finding.secret, finding.location
         ),
@@ -165,15 +159,9 @@ fn result(finding: &Finding, rule_index: Option<usize>) -> Value {
     value
 }
 
-pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
-    let mut used: Vec<&Rule> = report
-        .rules
-        .iter()
-        .copied()
-        .filter(|r| report.findings.iter().any(|f| f.rule == r.id))
-        .collect();
-    used.sort_by(|a, b| a.id.cmp(&b.id));
-    used.dedup_by(|a, b| a.id == b.id);
+pub fn write(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
+    // The report carries the rules that have findings, sorted by id.
+    let used = &report.rules;
     let results: Vec<Value> = report
         .findings
         .iter()
@@ -184,10 +172,15 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         .iter()
         .map(|p| {
             let (uri, _) = uri(&p.path);
+            let level = match p.kind {
+                ProblemKind::Warning => "warning",
+                ProblemKind::Skip | ProblemKind::Note => "note",
+            };
             json!({
-                "level": "warning",
+                "level": level,
                 "message": { "text": format!("{}: {}", p.path, p.message) },
                 "locations": [{ "physicalLocation": { "artifactLocation": { "uri": uri } } }],
+                "properties": { "kind": p.kind.as_str() },
             })
         })
         .collect();
@@ -198,9 +191,9 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             "tool": { "driver": {
                 "name": "modelseal",
                 "informationUri": "https://github.com/modelseal/modelseal",
-                "version": report.tool_version,
-                "semanticVersion": report.tool_version,
-                "rules": used.iter().map(|r| descriptor(r)).collect::<Vec<_>>(),
+                "version": report.version,
+                "semanticVersion": report.version,
+                "rules": used.iter().map(descriptor).collect::<Vec<_>>(),
             }},
             "invocations": [{
                 "executionSuccessful": true,

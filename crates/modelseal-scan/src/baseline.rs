@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::finding::Finding;
+use modelseal_findings::Finding;
 
 /// The baseline file.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -3,15 +3,16 @@
 use std::io::Read;
 use std::path::PathBuf;
 
-use modelseal_engine::{Kind, RuleSet, fingerprint, mask};
+use modelseal_engine::{RuleSet, fingerprint};
 use modelseal_formats::{Blob, Budget, Limits, Visitor};
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use crate::chunk::{DEFAULT_CHUNK, Hit};
 use crate::filter::{FilterPath, Filters, inline_ignored};
-use crate::finding::{Finding, Location, Provenance};
-use crate::source::{FileEntry, WalkOptions, describe_io, image, walk};
+use crate::finding;
+use crate::outcome::{Problem, ScanOutcome, describe_io};
+use crate::source::{FileEntry, WalkOptions, image, walk};
+use modelseal_findings::{Finding, Location, Provenance};
 
 /// Receives progress; the binary draws it. Called from worker threads.
 pub trait Observer: Sync {
@@ -45,98 +46,6 @@ impl Default for ScanSettings {
             chunk_size: DEFAULT_CHUNK,
             limits: Limits::default(),
         }
-    }
-}
-
-/// A part of the input that could not be read. The scan goes on without it.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct Problem {
-    pub path: String,
-    pub message: String,
-}
-
-impl Problem {
-    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
-        Problem {
-            path: path.into(),
-            message: message.into(),
-        }
-    }
-}
-
-/// Counts for the summary.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Stats {
-    /// Files (or streams) read through the engine.
-    pub files_scanned: u64,
-    pub bytes_scanned: u64,
-    /// Binary files (or members) of no known format, not read past their
-    /// first bytes.
-    pub binary_skipped: u64,
-    /// Archive members and nested blobs read.
-    pub members_scanned: u64,
-    /// Parts deliberately not read: tensor data, Git LFS pointers.
-    pub parts_skipped: u64,
-    /// Files skipped because an allowlisted path matched.
-    pub paths_allowlisted: u64,
-    /// Matches not reported: allowlists, inline ignores, baseline.
-    pub suppressed: u64,
-    /// Bytes received over the network (hub and GitHub sources).
-    #[serde(default)]
-    pub bytes_transferred: u64,
-    /// Commits walked by a git history scan.
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub commits_scanned: u64,
-}
-
-#[allow(clippy::trivially_copy_pass_by_ref)] // serde passes a reference
-fn is_zero(n: &u64) -> bool {
-    *n == 0
-}
-
-impl Stats {
-    /// Adds another outcome's counts.
-    pub fn add(&mut self, other: &Stats) {
-        self.files_scanned += other.files_scanned;
-        self.bytes_scanned += other.bytes_scanned;
-        self.binary_skipped += other.binary_skipped;
-        self.members_scanned += other.members_scanned;
-        self.parts_skipped += other.parts_skipped;
-        self.paths_allowlisted += other.paths_allowlisted;
-        self.suppressed += other.suppressed;
-        self.bytes_transferred += other.bytes_transferred;
-        self.commits_scanned += other.commits_scanned;
-    }
-}
-
-/// What a scan produced.
-#[derive(Debug, Clone, Default)]
-pub struct ScanOutcome {
-    pub findings: Vec<Finding>,
-    pub stats: Stats,
-    pub problems: Vec<Problem>,
-    /// Worth telling, not a failure: a submodule not followed, a shallow
-    /// history.
-    pub notes: Vec<Problem>,
-}
-
-impl ScanOutcome {
-    /// Both outcomes together.
-    #[must_use]
-    pub fn merge(mut self, other: ScanOutcome) -> Self {
-        self.findings.extend(other.findings);
-        self.problems.extend(other.problems);
-        self.notes.extend(other.notes);
-        self.stats.add(&other.stats);
-        self
-    }
-
-    /// Findings ordered by location, problems by path.
-    pub fn sort(&mut self) {
-        self.findings
-            .sort_by(|a, b| (&a.location, &a.rule).cmp(&(&b.location, &b.rule)));
-        self.problems.sort();
-        self.notes.sort();
     }
 }
 
@@ -302,107 +211,14 @@ impl Scanner {
 
     /// A finding for an accepted hit.
     fn finding(&self, location: Location, hit: &Hit, print: String) -> Finding {
-        let rule = self.rules.rule(hit.rule);
-        let raw = String::from_utf8_lossy(&hit.secret).into_owned();
-        let reveal = self.settings.show_secrets || rule.kind == Kind::Metadata;
-        let snippet = self.snippet(
-            hit,
-            rule.kind == Kind::Secret && !self.settings.show_secrets,
-        );
-        Finding {
-            rule: rule.id.clone(),
-            title: rule.title.clone(),
-            kind: rule.kind,
-            severity: rule.severity,
-            clue: rule.clue,
+        finding::build(
+            &self.rules,
             location,
-            secret: if reveal { sanitize(&raw) } else { mask(&raw) },
-            masked: !reveal,
-            value: (rule.kind == Kind::Metadata)
-                .then(|| sanitize(&String::from_utf8_lossy(&hit.value))),
-            snippet,
-            fingerprint: print,
-            occurrences: 1,
-            provenance: None,
-        }
+            hit,
+            print,
+            self.settings.show_secrets,
+        )
     }
-}
-
-/// Bytes of context kept each side of the secret in a snippet.
-const SNIPPET_CONTEXT: usize = 60;
-
-impl Scanner {
-    /// The line around a hit, with every secret on it masked (the hit's own
-    /// and any other rule's), unless the user asked to see secrets. A
-    /// metadata finding's snippet must not leak a password beside it.
-    fn snippet(&self, hit: &Hit, own_is_secret: bool) -> String {
-        let line = &hit.line_text;
-        let own = hit.secret_in_line..hit.secret_in_line + hit.secret.len();
-        let mut hidden: Vec<std::ops::Range<usize>> = Vec::new();
-        if !self.settings.show_secrets {
-            hidden = self
-                .rules
-                .scan(line)
-                .into_iter()
-                .filter(|m| self.rules.rule(m.rule).kind == Kind::Secret)
-                .map(|m| m.secret)
-                .collect();
-            if own_is_secret {
-                hidden.push(own.clone());
-            }
-            hidden.sort_by_key(|r| (r.start, std::cmp::Reverse(r.end)));
-        }
-        // Rebuild the line with hidden ranges masked, noting where the hit's
-        // own value lands.
-        let mut masked = String::new();
-        let mut own_at = None;
-        let mut cursor = 0;
-        for range in hidden {
-            if range.start < cursor || range.end > line.len() {
-                continue;
-            }
-            masked.push_str(&String::from_utf8_lossy(&line[cursor..range.start]));
-            if range == own {
-                own_at = Some(masked.len());
-            }
-            masked.push_str(&mask(&String::from_utf8_lossy(&line[range.clone()])));
-            cursor = range.end;
-        }
-        if own_at.is_none() && cursor <= own.start {
-            let before = String::from_utf8_lossy(&line[cursor..own.start]).len();
-            own_at = Some(masked.len() + before);
-        }
-        masked.push_str(&String::from_utf8_lossy(&line[cursor.min(line.len())..]));
-        let center = own_at.unwrap_or(0).min(masked.len());
-        let mut from = center.saturating_sub(SNIPPET_CONTEXT);
-        while !masked.is_char_boundary(from) {
-            from -= 1;
-        }
-        let mut to = (center + hit.secret.len() + SNIPPET_CONTEXT).min(masked.len());
-        while !masked.is_char_boundary(to) {
-            to += 1;
-        }
-        let mut out = String::new();
-        if from > 0 {
-            out.push('…');
-        }
-        out.push_str(sanitize(masked[from..to].trim_end_matches(['\r', '\n'])).trim());
-        if to < masked.len() {
-            out.push('…');
-        }
-        out
-    }
-}
-
-/// Control characters from a hostile file must not reach a terminal.
-fn sanitize(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '\t' => ' ',
-            c if c.is_control() => '\u{fffd}',
-            c => c,
-        })
-        .collect()
 }
 
 mod blob_scan;

@@ -6,7 +6,8 @@ use std::fmt;
 use modelseal_engine::{Kind, Severity};
 use serde::Serialize;
 
-use crate::pipeline::{Observer, Problem, Quiet, ScanOutcome, Scanner};
+use crate::outcome::{Problem, ScanOutcome};
+use crate::pipeline::{Observer, Quiet, Scanner};
 use crate::source::github::GitHub;
 use crate::source::http::Http;
 use crate::source::hub::{self, Hub, HubRepo, RepoKind};

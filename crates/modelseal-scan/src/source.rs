@@ -9,7 +9,7 @@ pub mod git;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use crate::pipeline::Problem;
+use crate::outcome::{Problem, describe_io};
 
 pub mod github;
 pub mod http;
@@ -162,14 +162,5 @@ fn walk_message(error: &ignore::Error) -> String {
         }
         ignore::Error::Io(e) => describe_io(e),
         other => other.to_string(),
-    }
-}
-
-/// An I/O error in words a user acts on.
-pub fn describe_io(error: &std::io::Error) -> String {
-    match error.kind() {
-        std::io::ErrorKind::NotFound => "no such file or folder (or a broken symbolic link)".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => error.to_string(),
     }
 }

@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 
 use anyhow::{Context, Result};
 use modelseal_engine::Severity;
-use modelseal_report::{Format, HumanOptions, Report};
+use modelseal_report::{Format, HumanOptions};
 use modelseal_scan::filter::Filters;
 use modelseal_scan::recon::{self, Recon, ReconObserver, Services, Target};
 use modelseal_scan::source::http::Http;
@@ -61,12 +61,10 @@ pub fn run(args: &ReconArgs) -> Result<Code> {
     if interrupted.load(Ordering::SeqCst) {
         eprintln!("interrupted: reporting what was scanned");
     }
-    for problem in &recon.outcome.problems {
-        eprintln!("warning: {}: {}", problem.path, problem.message);
-    }
+    super::scan::tell_problems(&recon.outcome.problems);
     write(args, &target, &scanner, &recon)?;
 
-    if recon.listed == 0 && !recon.outcome.problems.is_empty() {
+    if recon.listed == 0 && recon.outcome.is_incomplete() {
         eprintln!("error: nothing could be listed for {target}");
         return Ok(Code::Usage);
     }
@@ -92,13 +90,7 @@ fn write(args: &ReconArgs, target: &Target, scanner: &Scanner, recon: &Recon) ->
         None => Box::new(BufWriter::new(std::io::stdout().lock())),
     };
     let color = args.color.colors(args.output.is_some());
-    let report = Report {
-        findings: &recon.outcome.findings,
-        stats: &recon.outcome.stats,
-        problems: &recon.outcome.problems,
-        rules: scanner.rules().rules().collect(),
-        tool_version: env!("CARGO_PKG_VERSION"),
-    };
+    let report = super::scan::report_of(scanner, recon.outcome.clone());
     let human = HumanOptions { color };
     match args.format {
         OutputFormat::Human => {

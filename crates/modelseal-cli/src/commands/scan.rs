@@ -5,14 +5,14 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use modelseal_engine::Severity;
-use modelseal_report::{Format, HumanOptions, Report};
+use modelseal_report::{Format, HumanOptions, ScanReport};
 use modelseal_scan::filter::Filters;
 use modelseal_scan::source::WalkOptions;
 use modelseal_scan::source::git::{self, GitOptions};
 use modelseal_scan::source::http::Http;
 use modelseal_scan::source::hub::{self, Hub, HubRepo};
 use modelseal_scan::source::hub_cache;
-use modelseal_scan::{Baseline, Problem, ScanOutcome, ScanSettings, Scanner};
+use modelseal_scan::{Baseline, Problem, ProblemKind, ScanOutcome, ScanSettings, Scanner};
 
 use super::setup;
 use crate::args::{OutputFormat, ScanArgs};
@@ -100,12 +100,7 @@ fn run_input(args: &ScanArgs, staged: bool) -> Result<Code> {
     let min_severity: Severity = args.min_severity.into();
     outcome.findings.retain(|f| f.severity >= min_severity);
 
-    for note in &outcome.notes {
-        eprintln!("note: {}: {}", note.path, note.message);
-    }
-    for problem in &outcome.problems {
-        eprintln!("warning: {}: {}", problem.path, problem.message);
-    }
+    tell_problems(&outcome.problems);
     if let Some(path) = &args.write_baseline {
         Baseline::from_findings(&outcome.findings)
             .write(path)
@@ -118,19 +113,32 @@ fn run_input(args: &ScanArgs, staged: bool) -> Result<Code> {
         );
     }
 
-    write_report(args, &scanner, &outcome)?;
-
     let fail_on = args
         .fail_on
         .map(Severity::from)
         .or(config.config.fail_on)
         .unwrap_or(Severity::Low);
-    Ok(exit_code(
+    let code = exit_code(
         &outcome,
         fail_on,
         args.write_baseline.is_some(),
         args.allow_incomplete,
-    ))
+    );
+    write_report(args, &scanner, outcome)?;
+    Ok(code)
+}
+
+/// Each problem on stderr, prefixed by what it is: `warning` (not read: the
+/// scan is incomplete), `skipped` (left out on purpose), `note`.
+pub(crate) fn tell_problems(problems: &[Problem]) {
+    for problem in problems {
+        let label = match problem.kind {
+            ProblemKind::Warning => "warning",
+            ProblemKind::Skip => "skipped",
+            ProblemKind::Note => "note",
+        };
+        eprintln!("{label}: {}: {}", problem.path, problem.message);
+    }
 }
 
 /// Folders and files as they are on disk (a hub cache folder read the
@@ -214,7 +222,7 @@ pub(crate) fn exit_code(
     let nothing_read = outcome.stats.files_scanned == 0
         && outcome.stats.binary_skipped == 0
         && outcome.stats.paths_allowlisted == 0
-        && !outcome.problems.is_empty();
+        && outcome.is_incomplete();
     if nothing_read {
         eprintln!("error: nothing could be scanned");
         return Code::Usage;
@@ -224,14 +232,14 @@ pub(crate) fn exit_code(
     }
     if outcome.findings.iter().any(|f| f.severity >= fail_on) {
         Code::Findings
-    } else if !outcome.problems.is_empty() && !allow_incomplete {
+    } else if outcome.is_incomplete() && !allow_incomplete {
         Code::Incomplete
     } else {
         Code::Clean
     }
 }
 
-fn write_report(args: &ScanArgs, scanner: &Scanner, outcome: &ScanOutcome) -> Result<()> {
+fn write_report(args: &ScanArgs, scanner: &Scanner, outcome: ScanOutcome) -> Result<()> {
     let format = match args.format {
         OutputFormat::Human => Format::Human,
         OutputFormat::Json => Format::Json,
@@ -239,13 +247,7 @@ fn write_report(args: &ScanArgs, scanner: &Scanner, outcome: &ScanOutcome) -> Re
         OutputFormat::Sarif => Format::Sarif,
     };
     let color = args.color.colors(args.output.is_some());
-    let report = Report {
-        findings: &outcome.findings,
-        stats: &outcome.stats,
-        problems: &outcome.problems,
-        rules: scanner.rules().rules().collect(),
-        tool_version: env!("CARGO_PKG_VERSION"),
-    };
+    let report = report_of(scanner, outcome);
     let human = HumanOptions { color };
     if let Some(path) = &args.output {
         let file = std::fs::File::create(path)
@@ -260,4 +262,15 @@ fn write_report(args: &ScanArgs, scanner: &Scanner, outcome: &ScanOutcome) -> Re
         out.flush()?;
     }
     Ok(())
+}
+
+/// The report of a scan: its findings with the descriptors of their rules.
+pub(crate) fn report_of(scanner: &Scanner, outcome: ScanOutcome) -> ScanReport {
+    ScanReport::new(
+        env!("CARGO_PKG_VERSION"),
+        outcome.findings,
+        outcome.stats,
+        outcome.problems,
+        scanner.rules().rules().map(modelseal_engine::Rule::info),
+    )
 }

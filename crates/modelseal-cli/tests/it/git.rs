@@ -103,7 +103,7 @@ fn scan_git_tells_where_a_secret_came_from() {
         "commits in the summary: {stdout}"
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("note: history@"), "{stderr}");
+    assert!(stderr.contains("skipped: history@"), "{stderr}");
     assert!(stderr.contains("vendor/sub"), "{stderr}");
     // No whole secret anywhere.
     let (id, secret) = aws_pair();

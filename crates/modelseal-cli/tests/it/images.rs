@@ -109,7 +109,12 @@ fn the_self_scan_configuration_allowlists_the_fixture_images() {
     // their fakes under a folder its configuration allowlists.
     modelseal()
         .current_dir(repo_root())
-        .args(["scan", "--no-progress", "--config", "modelseal-self-scan.toml"])
+        .args([
+            "scan",
+            "--no-progress",
+            "--config",
+            "modelseal-self-scan.toml",
+        ])
         .arg("crates/modelseal-scan/tests/fixtures/images")
         .assert()
         .code(0);

@@ -158,10 +158,14 @@ class Finding:
 @dataclass(frozen=True)
 class Problem:
     """A part of the input that could not be read (a broken archive, an
-    unreadable file). The scan went on without it."""
+    unreadable file), with ``kind`` ``"warning"``; or, in
+    :attr:`ScanResult.notices`, a part left out on purpose (``"skip"``: a
+    Git LFS pointer) or something worth knowing (``"note"``). The scan went
+    on without it."""
 
     path: str
     message: str
+    kind: str = "warning"
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
@@ -174,6 +178,8 @@ class ScanResult(list[Finding]):
     Attributes:
         problems: Parts that could not be read. A scan with problems is
             incomplete: "no findings" does not mean "clean".
+        notices: Parts left out on purpose (a Git LFS pointer) and notes;
+            they do not make the scan incomplete.
         stats: Counts: ``files_scanned``, ``bytes_scanned``,
             ``binary_skipped``, ``members_scanned``, ``parts_skipped``,
             ``paths_allowlisted``, ``suppressed``.
@@ -182,6 +188,7 @@ class ScanResult(list[Finding]):
     """
 
     problems: list[Problem]
+    notices: list[Problem]
     stats: dict[str, int]
     config: Optional[str]
     fail_on: Optional[str]
@@ -191,12 +198,14 @@ class ScanResult(list[Finding]):
         findings: Iterable[Finding] = (),
         *,
         problems: Iterable[Problem] = (),
+        notices: Iterable[Problem] = (),
         stats: Optional[dict[str, int]] = None,
         config: Optional[str] = None,
         fail_on: Optional[str] = None,
     ) -> None:
         super().__init__(findings)
         self.problems = list(problems)
+        self.notices = list(notices)
         self.stats = dict(stats or {})
         self.config = config
         self.fail_on = fail_on
@@ -294,9 +303,11 @@ def scan_path(
     )
     for message in report["warnings"]:
         warnings.warn(message, stacklevel=2)
+    told = [Problem(p["path"], p["message"], p.get("kind", "warning")) for p in report["problems"]]
     return ScanResult(
         (Finding.from_dict(f) for f in report["findings"]),
-        problems=(Problem(p["path"], p["message"]) for p in report["problems"]),
+        problems=(p for p in told if p.kind == "warning"),
+        notices=(p for p in told if p.kind != "warning"),
         stats=report["stats"],
         config=report["config"],
         fail_on=report["fail_on"],

@@ -1,1 +1,2 @@
+mod report_schema;
 mod sarif_schema;

@@ -1,10 +1,9 @@
 //! The SARIF report validates against the official OASIS 2.1.0 schema.
 
-use modelseal_engine::RuleSet;
-use modelseal_report::{Format, HumanOptions, Report, write};
+use modelseal_engine::{Rule, RuleSet};
+use modelseal_report::{Format, HumanOptions, ScanReport, write};
 use modelseal_scan::filter::Filters;
-use modelseal_scan::pipeline::Problem;
-use modelseal_scan::{ScanSettings, Scanner};
+use modelseal_scan::{Problem, ScanSettings, Scanner};
 
 fn leaky_text() -> String {
     [
@@ -29,13 +28,13 @@ fn render(format: Format) -> String {
     let outcome = scanner.scan_reader("logs/train run.log", leaky_text().as_bytes());
     assert!(outcome.findings.len() >= 4, "{:?}", outcome.findings);
     let problems = vec![Problem::new("broken.log", "permission denied")];
-    let report = Report {
-        findings: &outcome.findings,
-        stats: &outcome.stats,
-        problems: &problems,
-        rules: rules.rules().collect(),
-        tool_version: "0.0.0-test",
-    };
+    let report = ScanReport::new(
+        "0.0.0-test",
+        outcome.findings,
+        outcome.stats,
+        problems,
+        rules.rules().map(Rule::info),
+    );
     let mut out = Vec::new();
     write(&report, format, HumanOptions::default(), &mut out).unwrap();
     String::from_utf8(out).unwrap()

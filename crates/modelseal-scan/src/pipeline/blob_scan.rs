@@ -8,10 +8,11 @@ use std::io::{Cursor, Read};
 
 use modelseal_formats::{Blob, Budget, Notice, NoticeKind, Visitor, limit_message};
 
-use super::{Problem, ScanOutcome, Scanner};
+use super::Scanner;
 use crate::chunk::{Hit, scan_stream};
-use crate::finding::Location;
-use crate::source::describe_io;
+use crate::outcome::describe_io;
+use crate::outcome::{Problem, ScanOutcome};
+use modelseal_findings::Location;
 
 /// Fields are buffered and scanned together once this many bytes wait.
 const FIELD_BATCH: usize = 1 << 20;
@@ -236,6 +237,16 @@ impl Visitor for BlobScan<'_> {
                 self.binary = true;
             }
             NoticeKind::Skipped => self.outcome.stats.parts_skipped += 1,
+            NoticeKind::Elsewhere => {
+                self.outcome.stats.parts_skipped += 1;
+                let mut at = self.location.blob();
+                if let Some(member) = &notice.member {
+                    let _ = write!(at, "!/{}", member.trim_start_matches('/'));
+                }
+                self.outcome
+                    .problems
+                    .push(Problem::skip(at, notice.message));
+            }
             NoticeKind::Limit | NoticeKind::Corrupt | NoticeKind::Unsupported => {
                 self.problem(notice.member.as_deref(), notice.message);
             }

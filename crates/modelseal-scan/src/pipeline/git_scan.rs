@@ -20,11 +20,12 @@ use gix::bstr::ByteSlice;
 use modelseal_formats::Blob;
 use rayon::prelude::*;
 
-use super::{Problem, ScanOutcome, Scanner};
+use super::Scanner;
 use crate::filter::FilterPath;
-use crate::finding::{Finding, Provenance};
+use crate::outcome::{Problem, ScanOutcome};
 use crate::source::git::history::{self, GitBlob, History};
 use crate::source::git::{self, GitOptions, short, staged};
+use modelseal_findings::{Finding, Provenance};
 
 /// Findings per blob, kept apart until the history is put in order.
 #[derive(Default)]
@@ -71,7 +72,6 @@ impl Scanner {
         outcome = outcome.merge(self.in_history_order(&repo, &history, collected));
         outcome.stats.commits_scanned = history.commits_walked;
         outcome.problems.extend(history.problems);
-        outcome.notes.extend(history.notes);
         outcome.sort();
         Ok(outcome)
     }

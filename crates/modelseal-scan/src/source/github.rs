@@ -11,8 +11,9 @@ use serde::Deserialize;
 
 use super::http::{Http, HttpError};
 use crate::filter::FilterPath;
-use crate::finding::Provenance;
-use crate::pipeline::{Problem, ScanOutcome, Scanner};
+use crate::outcome::{Problem, ScanOutcome};
+use crate::pipeline::Scanner;
+use modelseal_findings::Provenance;
 
 /// The API used when `GITHUB_API_URL` is not set.
 pub const DEFAULT_API: &str = "https://api.github.com";

@@ -14,8 +14,9 @@ use serde::Deserialize;
 
 use super::http::{Http, HttpError, RemoteFile};
 use crate::filter::FilterPath;
-use crate::finding::Provenance;
-use crate::pipeline::{Observer, Problem, ScanOutcome, Scanner};
+use crate::outcome::{Problem, ScanOutcome};
+use crate::pipeline::{Observer, Scanner};
+use modelseal_findings::Provenance;
 
 /// The hub used when `HF_ENDPOINT` is not set.
 pub const DEFAULT_ENDPOINT: &str = "https://huggingface.co";

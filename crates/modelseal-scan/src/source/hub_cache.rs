@@ -12,8 +12,9 @@ use rayon::prelude::*;
 
 use super::hub::{HubRepo, RepoKind, hf_home};
 use crate::filter::FilterPath;
-use crate::finding::Provenance;
-use crate::pipeline::{Observer, Problem, ScanOutcome, Scanner};
+use crate::outcome::{Problem, ScanOutcome};
+use crate::pipeline::{Observer, Scanner};
+use modelseal_findings::Provenance;
 
 /// One repository in the cache.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -27,10 +27,11 @@ use modelseal_formats::Limits;
 use rayon::prelude::*;
 use sha2::{Digest as _, Sha256};
 
-use crate::finding::Provenance;
-use crate::pipeline::{Problem, ScanOutcome, Scanner};
-use crate::source::describe_io;
+use crate::outcome::describe_io;
+use crate::outcome::{Problem, ScanOutcome};
+use crate::pipeline::Scanner;
 use layer::{ContentCache, Expect, LayerScan, hex, relocate, scan_layer, unhex};
+use modelseal_findings::Provenance;
 use overlay::Stack;
 use spec::{Digest, DocumentKind, LayerMedia};
 use store::{OpenError, Store, read_small};

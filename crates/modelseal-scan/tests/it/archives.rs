@@ -172,11 +172,17 @@ fn pytorch_tensor_storages_are_not_read() {
 }
 
 #[test]
-fn a_git_lfs_pointer_is_counted_not_scanned() {
+fn a_git_lfs_pointer_is_named_as_skipped_not_scanned() {
     let pointer = "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n";
     let outcome = scan_dir(&[("model.safetensors", pointer.as_bytes().to_vec())]);
     assert_eq!(outcome.stats.parts_skipped, 1);
     assert!(outcome.findings.is_empty());
+    assert_eq!(outcome.problems.len(), 1, "{:?}", outcome.problems);
+    let skip = &outcome.problems[0];
+    assert_eq!(skip.kind, modelseal_scan::ProblemKind::Skip);
+    assert!(skip.path.ends_with("model.safetensors"), "{skip:?}");
+    assert!(skip.message.contains("Git LFS pointer"), "{skip:?}");
+    assert!(!outcome.is_incomplete());
 }
 
 /// Offsets of a one-member zip's central directory entry and end record.

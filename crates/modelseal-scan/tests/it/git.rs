@@ -7,7 +7,7 @@ use std::process::Command;
 use modelseal_engine::RuleSet;
 use modelseal_scan::filter::Filters;
 use modelseal_scan::source::git::GitOptions;
-use modelseal_scan::{Finding, LoadedConfig, ScanOutcome, ScanSettings, Scanner};
+use modelseal_scan::{Finding, LoadedConfig, ProblemKind, ScanOutcome, ScanSettings, Scanner};
 
 /// The fixture repositories, built once per script version into the
 /// target's temporary folder (tests in other processes reuse them).
@@ -184,17 +184,25 @@ fn branches_stashes_archives_and_pointers() {
     // Both stashes: refs/stash and the older one in its reflog.
     let stashed: Vec<_> = at(&outcome, ":README.md", "aws-access-key-id");
     assert_eq!(stashed.len(), 2, "{stashed:#?}");
-    // The Git LFS pointer is counted, not scanned; the submodule is noted.
+    // The Git LFS pointer and the submodule are named as skipped, not
+    // scanned; neither makes the scan incomplete.
     assert!(outcome.stats.parts_skipped >= 1);
+    let skipped = |path_end: &str, words: &str| {
+        outcome.problems.iter().any(|n| {
+            n.kind == ProblemKind::Skip && n.path.ends_with(path_end) && n.message.contains(words)
+        })
+    };
     assert!(
-        outcome
-            .notes
-            .iter()
-            .any(|n| n.path.ends_with(":vendor/sub") && n.message.contains("submodule")),
+        skipped(":vendor/sub", "submodule"),
         "{:?}",
-        outcome.notes
+        outcome.problems
     );
-    assert!(outcome.problems.is_empty(), "{:?}", outcome.problems);
+    assert!(
+        skipped(".safetensors", "Git LFS pointer"),
+        "{:?}",
+        outcome.problems
+    );
+    assert!(!outcome.is_incomplete(), "{:?}", outcome.problems);
     assert!(outcome.stats.commits_scanned >= 12);
 }
 
@@ -252,11 +260,14 @@ fn since_a_revision_or_a_date_reads_only_newer_commits() {
 fn a_shallow_clone_is_scanned_as_far_as_it_goes() {
     let outcome = history("shallow", &GitOptions::default());
     assert!(
-        outcome.notes.iter().any(|n| n.message.contains("shallow")),
+        outcome
+            .problems
+            .iter()
+            .any(|n| n.kind == ProblemKind::Note && n.message.contains("shallow")),
         "{:?}",
-        outcome.notes
+        outcome.problems
     );
-    assert!(outcome.problems.is_empty(), "{:?}", outcome.problems);
+    assert!(!outcome.is_incomplete(), "{:?}", outcome.problems);
     assert_eq!(at(&outcome, ":src/notify.py", "slack-bot-token").len(), 1);
     assert!(at(&outcome, ":configs/.env", "aws-secret-access-key").is_empty());
 }

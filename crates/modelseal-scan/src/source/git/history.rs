@@ -19,7 +19,7 @@ use gix::bstr::{BString, ByteSlice};
 use gix::objs::{CommitRef, Kind as ObjectKind, TreeRefIter};
 
 use super::{GitOptions, short};
-use crate::pipeline::Problem;
+use crate::outcome::Problem;
 
 /// One commit of the graph.
 #[derive(Debug, Clone)]
@@ -56,9 +56,9 @@ pub struct History {
     pub skipped_blobs: IdSet,
     /// How many commits were walked.
     pub commits_walked: u64,
+    /// What could not be read (warnings), what was left out (a submodule,
+    /// a skip) and what is worth saying (a shallow history, a note).
     pub problems: Vec<Problem>,
-    /// Worth saying, not a failure: submodules, a shallow history.
-    pub notes: Vec<Problem>,
 }
 
 struct Walker<'r> {
@@ -520,7 +520,7 @@ impl Walker<'_> {
                 } else if entry.mode.is_commit() {
                     if record && self.submodules.insert(child.clone()) {
                         let at = self.at(commit, &child);
-                        self.history.notes.push(Problem::new(
+                        self.history.problems.push(Problem::skip(
                             at,
                             format!(
                                 "a submodule (at commit {}): listed, not scanned",
@@ -565,7 +565,7 @@ impl Walker<'_> {
     fn shallow_note(&mut self) {
         if let Ok(Some(commits)) = self.repo.shallow_commits() {
             let n = commits.len();
-            self.history.notes.push(Problem::new(
+            self.history.problems.push(Problem::note(
                 self.display.clone(),
                 format!(
                     "a shallow clone: history is cut at {n} commit{}; older commits are not \

@@ -15,7 +15,7 @@ use gix::bstr::{BString, ByteSlice};
 use gix::objs::TreeRefIter;
 use modelseal_formats::{Kind, SNIFF_LEN, recognize};
 
-use crate::pipeline::Problem;
+use crate::outcome::Problem;
 
 /// A staged file to scan.
 #[derive(Debug, Clone)]

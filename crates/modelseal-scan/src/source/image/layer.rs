@@ -13,8 +13,9 @@ use modelseal_formats::{Blob, Metered, limit_message};
 use sha2::{Digest as _, Sha256};
 
 use super::overlay::{Change, Entry, entry_of, is_bookkeeping};
-use crate::pipeline::{ScanOutcome, Scanner, Stats};
-use crate::source::describe_io;
+use crate::outcome::describe_io;
+use crate::outcome::{ScanOutcome, Stats};
+use crate::pipeline::Scanner;
 
 /// Files up to this size are read into memory and hashed, so that a copy in
 /// another layer (or at another path) is scanned once. Larger ones stream.
@@ -299,7 +300,6 @@ pub fn relocate(outcome: &ScanOutcome, from: &str, to: &str) -> ScanOutcome {
     let mut moved = ScanOutcome {
         findings: outcome.findings.clone(),
         problems: outcome.problems.clone(),
-        notes: outcome.notes.clone(),
         stats: Stats::default(),
     };
     for finding in &mut moved.findings {

@@ -2,12 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use modelseal_engine::Clue;
-use modelseal_scan::Finding;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+use crate::{Clue, Finding};
 
 /// One clue value and where it was seen.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClueGroup {
     pub clue: Clue,
     pub value: String,
