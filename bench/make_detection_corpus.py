@@ -720,8 +720,9 @@ def fam_gitlab(c: Corpus):
     ]
     for p in placeholders:
         c.neg(F, "placeholder", in_context("GITLAB_TOKEN", p))
+    MASKED = "[MASK" + "ED]"  # how GitLab hides masked variables in job logs
     for _ in range(4):
-        text = f"$ git clone https://gitlab-ci-token:[MASKED]@gitlab.com/{r_word()}/{r_word()}.git\nCloning into '{r_word()}'...\n"
+        text = f"$ git clone https://gitlab-ci-token:{MASKED}@gitlab.com/{r_word()}/{r_word()}.git\nCloning into '{r_word()}'...\n"
         c.add(F, False, "masked CI job token in log", text, ".log")
     for _ in range(12):
         c.neg(F, "truncated token (glpat- + 12)", in_context("GITLAB_TOKEN", "glpat-" + rs(GL_ALPHA, 12)))
@@ -1056,9 +1057,10 @@ def fam_anthropic(c: Corpus):
         c.add(F, False, "request log with request id and model name", text, ".log")
     for _ in range(4):
         c.neg(F, "UUID", in_context("ANTHROPIC_ORG_ID", r_uuid()))
+        c.neg(F, "UUID", in_context("ANTHROPIC_WORKSPACE_ID", r_uuid()))
     for _ in range(4):
         c.neg(F, "sha256 hex", in_context("PROMPT_CACHE_KEY", r_hex(64)))
-    for _ in range(4):
+    for _ in range(7):
         c.neg(F, "random base64url blob, unrelated name", in_context("session_state", rs(OAI_ALPHA, 95)))
     for _ in range(4):
         c.neg(F, "wrong prefix (sk-ant-api99-)", in_context("ANTHROPIC_API_KEY", "sk-ant-api99-" + rs(OAI_ALPHA, 93) + "AA"))
@@ -1780,6 +1782,252 @@ def fam_stripe(c: Corpus):
     for _ in range(3):
         c.neg(F, "wrong prefix (sk_life_)", in_context("STRIPE_SECRET_KEY", "sk_life_" + rs(ALNUM, 24)))
     text = "Secret keys start with `sk_live_`, publishable keys with `pk_live_`; only publishable keys belong in the browser.\n"
+    c.add(F, False, "documentation prose about the format", text, ".md")
+
+
+# ---------------------------------------------------------------- private keys
+
+
+def pem_as_python_concat(pem_text: str) -> str:
+    lines = pem_text.strip().split("\n")
+    parts = "".join(f'    "{l}\\n"\n    + ' for l in lines[:-1]) + f'"{lines[-1]}\\n"'
+    return "PRIVATE_KEY = (\n    " + parts.lstrip() + "\n)\n"
+
+
+def pem_as_js_concat(pem_text: str) -> str:
+    lines = pem_text.strip().split("\n")
+    return "const privateKey =\n" + " +\n".join(f"  '{l}\\n'" for l in lines) + ";\n"
+
+
+def pem_as_go_concat(pem_text: str) -> str:
+    lines = pem_text.strip().split("\n")
+    return "package main\n\nvar signingKey = " + " +\n\t".join(f'"{l}\\n"' for l in lines) + "\n"
+
+
+def pem_contexts(pem_text: str):
+    esc = pem_text.replace("\n", "\\n")
+    indented = "".join("    " + l + "\n" for l in pem_text.strip().split("\n"))
+    return [
+        (pem_text, ".pem", "bare PEM file"),
+        (pem_text, "", "id_* file without extension"),
+        (f'SIGNING_KEY = """{pem_text}"""\n', ".py", "Python triple-quoted string"),
+        (f"tls:\n  key: |\n{indented}  cert_file: /etc/tls/cert.pem\n", ".yaml", "YAML block scalar"),
+        (json.dumps({"name": r_word(), "private_key": pem_text}, indent=2) + "\n", ".json", "JSON with \\n escapes"),
+        (f'PRIVATE_KEY="{esc}"\n', ".env", ".env with \\n escapes"),
+        (pem_as_python_concat(pem_text), ".py", "PEM built by Python string concatenation"),
+        (pem_as_js_concat(pem_text), ".js", "PEM built by JS string concatenation"),
+        (pem_as_go_concat(pem_text), ".go", "PEM built by Go string concatenation"),
+        (f'resource "tls_private_key" "k" {{}}\n\nlocals {{\n  ssh_key = <<EOT\n{pem_text}EOT\n}}\n', ".tf", "Terraform heredoc"),
+        (f"{ts()} DEBUG loaded signing key:\n{pem_text}{ts()} INFO server started\n", ".log", "dumped in a log"),
+    ]
+
+
+@family
+def fam_private_keys(c: Corpus):
+    F = "private-keys"
+    plan = [
+        ("RSA PKCS#1 (RSA PRIVATE KEY)", lambda: rsa_key(1024)[0], 18),
+        ("EC SEC1 (EC PRIVATE KEY)", lambda: ec_key()[0], 14),
+        ("OpenSSH ed25519 (OPENSSH PRIVATE KEY)", lambda: openssh_ed25519()[0], 16),
+        ("PKCS#8 RSA (PRIVATE KEY)", lambda: rsa_key(1024)[1], 10),
+        ("PKCS#8 EC (PRIVATE KEY)", lambda: ec_key()[1], 6),
+        ("PKCS#8 Ed25519 (PRIVATE KEY)", ed25519_pkcs8, 6),
+        ("ENCRYPTED PRIVATE KEY (PKCS#8 PBES2)", encrypted_pkcs8, 10),
+        ("RSA PRIVATE KEY with Proc-Type ENCRYPTED", legacy_encrypted_rsa, 4),
+        ("PGP PRIVATE KEY BLOCK", lambda: pgp_block("PRIVATE"), 6),
+    ]
+    for case, gen, n in plan:
+        for i in range(n):
+            ctxs = pem_contexts(gen())
+            text, ext, where = ctxs[i % len(ctxs)] if i < len(ctxs) else R.choice(ctxs)
+            if ext == "":
+                ext = "" if "OPENSSH" in case or "RSA" in case else ".key"
+            name_ext = ext or "_id_key"
+            c.add(F, True, case, text, name_ext, where)
+    for i in range(5):
+        encoded = b64(rsa_key(1024)[0].encode())
+        text = f"apiVersion: v1\nkind: Secret\ntype: kubernetes.io/tls\ndata:\n  tls.crt: {b64(ed25519_cert().encode())}\n  tls.key: {encoded}\n"
+        c.add(F, True, "base64-wrapped PEM (LS0tLS1CRUdJTi...)", text, ".yaml", "Kubernetes Secret data")
+    for i in range(3):
+        text = f"PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nComment: {r_word()}@{r_host()}\nPublic-Lines: 2\n" \
+               f"{b64(rbytes(51))}\nPrivate-Lines: 1\n{b64(rbytes(48))}\nPrivate-MAC: {r_hex(64)}\n"
+        c.add(F, True, "PuTTY private key file", text, ".ppk")
+
+    # --- negatives
+    for i in range(12):
+        pub = [rsa_key(1024)[2], ec_key()[2]][i % 2]
+        c.add(F, False, "PUBLIC KEY PEM", pub, ".pem", "bare PEM file")
+    for i in range(12):
+        c.add(F, False, "CERTIFICATE PEM", ed25519_cert(), R.choice([".crt", ".pem"]), "bare PEM file")
+    for i in range(4):
+        csr_body = der_seq(der_seq(der_int(0), der_seq(), rbytes(120)), rbytes(70))
+        c.add(F, False, "CERTIFICATE REQUEST PEM", pem("CERTIFICATE REQUEST", csr_body), ".csr", "bare PEM file")
+    for i in range(8):
+        _, line = openssh_ed25519()
+        text = R.choice([line + "\n", f"# deploy keys\n{line}\n{openssh_ed25519()[1]}\n",
+                         f"{r_host()}.internal,10.0.{R.randint(0, 255)}.{R.randint(1, 254)} {line.rsplit(' ', 1)[0]}\n"])
+        c.add(F, False, "ssh public key line (authorized_keys / known_hosts)", text, ".pub")
+    for i in range(4):
+        c.add(F, False, "PGP PUBLIC KEY BLOCK", pgp_block("PUBLIC"), ".asc", "armoured public key")
+    placeholder_bodies = ["...", "<your private key here>", "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC...", "x" * 64 + "\n" + "x" * 64,
+                          "YOUR_KEY_HERE", "{{ private_key }}", "(redacted)", ""]
+    for body in placeholder_bodies:
+        for label in ("RSA PRIVATE KEY", "PRIVATE KEY"):
+            text = pem_begin(label) + "\n" + (body + "\n" if body else "") + pem_end(label) + "\n"
+            ctx = R.choice([(text, ".pem", "bare PEM file"), (json.dumps({"private_key": text}) + "\n", ".json", "JSON with \\n escapes"),
+                            (f'KEY = """{text}"""\n', ".py", "Python triple-quoted string")])
+            c.neg(F, "placeholder body" if body else "empty PEM body", ctx)
+    for label in ("RSA PRIVATE KEY", "OPENSSH PRIVATE KEY", "PRIVATE KEY", "EC PRIVATE KEY", "ENCRYPTED PRIVATE KEY"):
+        text = R.choice([
+            f'PEM_HEADERS = ("{pem_begin(label)}", "{pem_end(label)}")\n\ndef is_key(text):\n    return text.lstrip().startswith(PEM_HEADERS[0])\n',
+            f'if strings.HasPrefix(s, "{pem_begin(label)}") {{\n\treturn parseKey(s)\n}}\n',
+            f"KEY_RE = re.compile(r\"{pem_begin(label)}[\\s\\S]+?{pem_end(label)}\")\n",
+        ])
+        c.add(F, False, "PEM header in code (no key)", text, ".py" if "def" in text or "re." in text else ".go")
+    for label, n in (("DH PARAMETERS", 2), ("EC PARAMETERS", 2)):
+        for _ in range(n):
+            c.add(F, False, f"{label} (not a key)", pem(label, der_seq(der_int(R.getrandbits(512)), der_int(2))), ".pem", "bare PEM file")
+    for _ in range(5):
+        text = R.choice([
+            f"Host {r_host()}\n  HostName 10.0.{R.randint(0, 255)}.{R.randint(1, 254)}\n  User {r_word()}\n  IdentityFile ~/.ssh/id_ed25519\n",
+            f"ssl:\n  private_key_path: /etc/ssl/private/{r_word()}.key\n  certificate_path: /etc/ssl/certs/{r_word()}.pem\n",
+            f'PRIVATE_KEY_FILE=/run/secrets/{r_word()}_key.pem\n',
+        ])
+        c.add(F, False, "path to a key file", text, ".conf")
+    for _ in range(3):
+        c.neg(F, "placeholder", in_context("TLS_PRIVATE_KEY", R.choice(["${TLS_KEY}", "${{ secrets.SSH_PRIVATE_KEY }}", "<private-key>"])))
+    for _ in range(6):
+        c.neg(F, "random base64 blob, unrelated name", in_context("weights_sha_b64", "\n".join(wrap64(rbytes(96)))[:128].replace("\n", "")))
+    for _ in range(3):
+        text = f"---- BEGIN SSH2 PUBLIC KEY ----\nComment: \"{r_word()}@{r_host()}\"\n" + "\n".join(wrap64(rbytes(51), 70)) + "\n---- END SSH2 PUBLIC KEY ----\n"
+        c.add(F, False, "RFC 4716 SSH2 PUBLIC KEY", text, ".pub")
+    text = "Generate a key with `ssh-keygen -t ed25519`; never commit the file that starts with BEGIN OPENSSH PRIVATE KEY.\n"
+    c.add(F, False, "documentation prose about the format", text, ".md")
+    for _ in range(4):
+        c.neg(F, "sha256 hex (key fingerprint)", in_context("KEY_FINGERPRINT", "SHA256:" + b64(rbytes(32)).rstrip("=")))
+
+
+# ---------------------------------------------------------------- jwt
+
+
+def jwt_make(alg=None, payload=None):
+    alg = alg or R.choice(["HS256", "RS256", "ES256", "HS512"])
+    header = {"alg": alg, "typ": "JWT"}
+    if alg.startswith(("RS", "ES")):
+        header["kid"] = rs(ALNUM, 20)
+    now = R.randint(1_760_000_000, 1_790_000_000)
+    payload = payload or R.choice([
+        {"sub": r_uuid(), "iss": f"https://auth.{r_word()}.io/", "aud": "api", "iat": now, "exp": now + 3600, "scope": "read write"},
+        {"sub": str(R.randint(10**5, 10**9)), "email": f"{r_word()}@{r_word()}.io", "role": "admin", "iat": now, "exp": now + 86400},
+        {"iss": "supabase", "ref": rs(LOWER, 20), "role": "service_role", "iat": now, "exp": now + 10**8},
+        {"aud": f"{r_word()}-workers", "sub": f"system:serviceaccount:ml:{r_word()}", "iss": "https://kubernetes.default.svc", "iat": now, "exp": now + 3600},
+    ])
+    siglen = {"HS256": 32, "HS512": 64, "RS256": 256, "ES256": 64}[alg]
+    enc = lambda d: b64url_nopad(json.dumps(d, separators=(",", ":")).encode())  # noqa: E731
+    return f"{enc(header)}.{enc(payload)}.{b64url_nopad(rbytes(siglen))}"
+
+
+def jwt_io_sample():
+    """The well-known default token of jwt.io's debugger, rebuilt from its parts."""
+    enc = lambda s: b64url_nopad(s.encode())  # noqa: E731
+    header = enc('{"alg":"HS256","typ":"JWT"}')
+    payload = enc('{"sub":"1234567890","name":"' + "John" + " Doe" + '","iat":1516239022}')
+    sig = "SflKxwRJSMeKKF2QT4fw" + "pMeJf36POk6yJV_adQssw5c"
+    return f"{header}.{payload}.{sig}"
+
+
+def jwt_special(tok):
+    return R.choice([
+        (f"GET /api/v1/runs HTTP/1.1\nHost: api.{r_word()}.io\nAuthorization: Bearer {tok}\n", ".http", "HTTP Authorization: Bearer"),
+        (f'curl -H "Authorization: Bearer {tok}" https://api.{r_word()}.io/v1/models\n', ".sh", "curl Authorization: Bearer"),
+        (f"GET / HTTP/1.1\nCookie: session={tok}; theme=dark\n", ".http", "Cookie header"),
+        (json.dumps({"access_token": tok, "token_type": "Bearer", "expires_in": 3600}, indent=2) + "\n", ".json", "OAuth token response"),
+        (json.dumps({"id_token": tok, "refresh_token": rs(ALNUM, 40)}, indent=2) + "\n", ".json", "OIDC id_token"),
+        (f"{ts()} DEBUG http: request headers={{'authorization': 'Bearer {tok}'}}\n", ".log", "request log line"),
+        (f"apiVersion: v1\nkind: Config\nusers:\n  - name: {r_word()}\n    user:\n      token: {tok}\n", ".yaml", "kubeconfig token"),
+        (f"{ts()} INFO redirect https://app.{r_word()}.io/callback?access_token={tok}&state={rs(ALNUM, 12)}\n", ".log", "URL query access_token"),
+        (f"  supabase:\n    url: https://{rs(LOWER, 20)}.supabase.co\n    service_role_key: {tok}\n", ".yaml", "YAML mapping"),
+    ])
+
+
+@family
+def fam_jwt(c: Corpus):
+    F = "jwt"
+    for i in range(56):
+        tok = jwt_make()
+        c.pos(F, "JWT (plain)", jwt_special(tok) if i % 2 == 0 else
+              in_context(R.choice(["JWT_TOKEN", "ACCESS_TOKEN", "API_TOKEN", "SUPABASE_SERVICE_ROLE_KEY", "id_token"]), tok))
+    for i in range(12):
+        wrapped = b64(jwt_make().encode())
+        if i % 2:
+            text = f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: {r_word()}-token\ntype: kubernetes.io/service-account-token\ndata:\n  token: {wrapped}\n  namespace: {b64(b'ml')}\n"
+            c.add(F, True, "base64-wrapped JWT (ZXlK...)", text, ".yaml", "Kubernetes Secret data")
+        else:
+            c.pos(F, "base64-wrapped JWT (ZXlK...)", in_context("AUTH_TOKEN_B64", wrapped))
+    for i in range(10):
+        tok = jwt_make()
+        h, p, s = tok.split(".")
+        text = R.choice([
+            (f'TOKEN = (\n    "{h}."\n    "{p}."\n    "{s}"\n)\n', ".py", "split across lines (Python implicit concatenation)"),
+            (f'const token = "{h}" + "." + "{p}" +\n  "." + "{s}";\n', ".js", "split by JS concatenation"),
+            (f'token := "{h}." +\n\t"{p}." +\n\t"{s}"\n', ".go", "split by Go concatenation"),
+            (f"token: >-\n  {h}.{p[:len(p) // 2]}\n  {p[len(p) // 2:]}.{s}\n", ".yaml", "split across lines (YAML folded)"),
+        ])
+        c.pos(F, "JWT split across lines/concatenation", text)
+    for i in range(6):
+        tok = jwt_make("RS256")
+        c.pos(F, "JWT in .env", c_env("SERVICE_ACCOUNT_JWT", tok))
+    for i in range(8):
+        tok = jwt_make()
+        text = f"{ts()} WARNING auth: token expired for user, token={tok}\n{ts()} INFO auth: refreshing\n"
+        c.add(F, True, "JWT (plain)", text, ".log", "application log")
+    for i in range(8):
+        tok = jwt_make()
+        c.pos(F, "JWT (plain)", R.choice([c_ruby_hash, c_php_array, c_go, c_kotlin, c_make, c_toml, c_ini, c_rust])("auth_token", tok))
+
+    # --- negatives
+    for i in range(8):
+        c.neg(F, "documentation sample (jwt.io default token)", jwt_special(jwt_io_sample()) if i % 2 else in_context("JWT_TOKEN", jwt_io_sample()))
+    for i in range(10):
+        doc = R.choice([{"model": r_word(), "temperature": 0.7, "max_tokens": R.randint(64, 4096)},
+                        {"page": R.randint(1, 50), "cursor": r_uuid(), "filter": {"status": "done"}},
+                        {"experiment": r_word(), "seed": R.randint(0, 9999), "tags": [r_word(), r_word()]}])
+        enc = b64url_nopad(json.dumps(doc).encode()) if i % 2 else b64(json.dumps(doc).encode())
+        c.neg(F, "base64 JSON that is not a JWT (eyJ..., no dots)", in_context(R.choice(["PAGE_CURSOR", "STATE", "PIPELINE_PARAMS"]), enc))
+    for i in range(6):
+        header = b64url_nopad(json.dumps({"alg": R.choice(["HS256", "RS256"]), "typ": "JWT"}, separators=(",", ":")).encode())
+        c.neg(F, "JWT header only", in_context("JWT_HEADER", header))
+    for p in ("<header>.<payload>.<signature>", "eyJhbGciOi...", "eyJ...", "Bearer ${TOKEN}", "<jwt>", "${{ secrets.JWT }}",
+              "$ACCESS_TOKEN", "changeme", "xxxxx.yyyyy.zzzzz", "eyJhbGciOiJIUzI1NiJ9.<payload>.<sig>"):
+        c.neg(F, "placeholder", in_context("JWT_TOKEN", p))
+    for _ in range(4):
+        text = f"GET /api HTTP/1.1\nHost: api.{r_word()}.io\nAuthorization: Bearer <token>\n"
+        c.add(F, False, "placeholder (Bearer <token>)", text, ".http")
+    for _ in range(6):
+        tok = jwt_make()
+        c.neg(F, "truncated JWT (header.payload, no signature)", in_context("JWT_TOKEN", tok.rsplit(".", 1)[0]))
+    for _ in range(11):
+        now = R.randint(1_760_000_000, 1_790_000_000)
+        text = json.dumps({"header": {"alg": "RS256", "typ": "JWT", "kid": rs(ALNUM, 20)},
+                           "payload": {"sub": r_uuid(), "iat": now, "exp": now + 3600, "aud": "api"}}, indent=2)
+        c.add(F, False, "decoded JWT claims (no token)", text + "\n", ".json")
+    for _ in range(6):
+        n = b64url_nopad(rbytes(256))
+        text = json.dumps({"keys": [{"kty": "RSA", "use": "sig", "kid": rs(ALNUM, 20), "alg": "RS256", "n": n, "e": "AQAB"}]}, indent=2)
+        c.add(F, False, "public JWKS (RSA modulus)", text + "\n", ".json")
+    for _ in range(6):
+        val = ".".join(rs(B64URL, R.randint(20, 60)) for _ in range(3))
+        c.neg(F, "three dotted base64url segments, not eyJ (not a JWT)", in_context("TRACE_CONTEXT", val))
+    for _ in range(5):
+        c.neg(F, "UUID", in_context("SESSION_ID", r_uuid()))
+    for _ in range(8):
+        c.neg(F, "random base64 blob, unrelated name", in_context("csrf_nonce", b64url_nopad(rbytes(48))))
+    for _ in range(4):
+        v = f"{R.randint(1, 9)}.{R.randint(0, 40)}.{R.randint(0, 99)}"
+        c.neg(F, "dotted version string", in_context("TOKENIZERS_VERSION", v))
+    for _ in range(4):
+        c.neg(F, "sha256 hex", in_context("TOKEN_HASH", r_hex(64)))
+    text = "A JWT has three base64url parts separated by dots; the first usually starts with `eyJ`.\n"
     c.add(F, False, "documentation prose about the format", text, ".md")
 
 

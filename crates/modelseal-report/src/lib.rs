@@ -7,6 +7,7 @@
 
 mod human;
 mod json;
+pub mod rule_docs;
 mod sarif;
 
 use std::io::{self, Write};

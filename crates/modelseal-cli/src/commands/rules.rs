@@ -1,5 +1,6 @@
 //! `modelseal rules list | explain | check | docs`.
 
+use modelseal_report::rule_docs;
 use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
@@ -97,23 +98,10 @@ fn explain(args: &RulesExplainArgs) -> Result<Code> {
     Ok(Code::Clean)
 }
 
+/// The shared explanation of the rule's descriptor, then how this rule
+/// detects: keywords and validators.
 fn explanation(rule: &Rule) -> String {
-    let mut text = String::new();
-    let _ = writeln!(text, "{} ({})", rule.title, rule.id);
-    let _ = write!(text, "kind: {}, severity: {}", rule.kind, rule.severity);
-    if let Some(clue) = rule.clue {
-        let _ = write!(text, ", clue: {}", clue.as_str());
-    }
-    let _ = writeln!(text);
-    let _ = writeln!(
-        text,
-        "\nWhat it finds and why it matters\n  {}",
-        indent(&rule.description)
-    );
-    let _ = writeln!(text, "\nHow to fix it\n  {}", indent(&rule.remediation));
-    if let Some(example) = rule.examples.first() {
-        let _ = writeln!(text, "\nExample\n  {example}");
-    }
+    let mut text = rule_docs::explain(&rule.info(), rule.examples.first().map(String::as_str));
     let _ = writeln!(text, "\nKeywords: {}", rule.keywords.join(", "));
     let mut checks = Vec::new();
     if let Some(entropy) = rule.min_entropy {
@@ -129,18 +117,8 @@ fn explanation(rule: &Rule) -> String {
         checks.push("catch-all: a more specific rule on the same text wins".into());
     }
     let _ = writeln!(text, "Checks: {}", checks.join("; "));
-    for reference in &rule.references {
-        let _ = writeln!(text, "Reference: {reference}");
-    }
+    text.push_str(&rule_docs::references(&rule.info()));
     text
-}
-
-fn indent(text: &str) -> String {
-    text.trim()
-        .lines()
-        .map(str::trim)
-        .collect::<Vec<_>>()
-        .join("\n  ")
 }
 
 fn check(args: &RulesCheckArgs) -> Result<Code> {
@@ -217,27 +195,10 @@ pub fn docs_markdown(rules: &[Rule]) -> String {
         );
     }
     for rule in rules {
-        let _ = writeln!(text, "\n## {}\n", rule.id);
-        let _ = writeln!(
-            text,
-            "**{}** — {} rule, severity {}.\n",
-            rule.title, rule.kind, rule.severity
-        );
-        let _ = writeln!(
-            text,
-            "### What it finds and why it matters\n\n{}\n",
-            rule.description.trim()
-        );
-        if let Some(example) = rule.examples.first() {
-            let _ = writeln!(text, "### Example\n\n```text\n{example}\n```\n");
-        }
-        let _ = writeln!(text, "### How to fix it\n\n{}", rule.remediation.trim());
-        if !rule.references.is_empty() {
-            let _ = writeln!(text, "\n### References\n");
-            for reference in &rule.references {
-                let _ = writeln!(text, "- <{reference}>");
-            }
-        }
+        text.push_str(&rule_docs::markdown_section(
+            &rule.info(),
+            rule.examples.first().map(String::as_str),
+        ));
     }
     text
 }
