@@ -8,6 +8,7 @@
 //! time it reaches its own bytes; a hit belongs to the stretch its end falls
 //! in, so none is reported twice.
 
+use crate::RuleError;
 use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::dfa::DFA;
 use aho_corasick::{Anchored, MatchKind};
@@ -31,14 +32,15 @@ pub(crate) struct KeywordScanner {
 }
 
 impl KeywordScanner {
-    pub fn new(keywords: &[String]) -> Result<Self, String> {
+    pub fn new(keywords: &[String]) -> Result<Self, RuleError> {
+        let automaton = |e: &dyn std::fmt::Display| RuleError::Automaton(e.to_string());
         let dfa = aho_corasick::dfa::Builder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
             .prefilter(false)
             .build(keywords)
-            .map_err(|e| e.to_string())?;
-        let start = dfa.start_state(Anchored::No).map_err(|e| e.to_string())?;
+            .map_err(|e| automaton(&e))?;
+        let start = dfa.start_state(Anchored::No).map_err(|e| automaton(&e))?;
         let lengths: Vec<usize> = keywords.iter().map(String::len).collect();
         let longest = lengths.iter().copied().max().unwrap_or(0);
         Ok(KeywordScanner {

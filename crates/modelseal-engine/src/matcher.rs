@@ -109,7 +109,7 @@ impl RuleSet {
             }
             compiled.push(compile(rule, eager)?);
         }
-        let keywords = KeywordScanner::new(&keywords).map_err(RuleError::Automaton)?;
+        let keywords = KeywordScanner::new(&keywords)?;
         Ok(RuleSet {
             rules: compiled,
             keywords,

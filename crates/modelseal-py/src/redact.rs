@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use modelseal_engine::{Literal, RedactStyle, Redactor, StreamRedactor, env_literals};
-use modelseal_scan::LoadedConfig;
+use modelseal_engine::{Redactor, StreamRedactor};
+use modelseal_scan::{LoadedConfig, RedactChoices, SetupError};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
@@ -39,50 +39,22 @@ pub struct Built {
 
 /// Builds a redactor: rules (built-in, plus the configuration's), style and
 /// the exact values of secret environment variables.
-pub fn build(options: Options) -> Result<Built, String> {
+pub fn build(options: Options) -> Result<Built, SetupError> {
     let config = match &options.config {
-        Some(path) => LoadedConfig::load(path).map_err(|e| e.to_string())?,
+        Some(path) => LoadedConfig::load(path)?,
         None => LoadedConfig::default(),
     };
-    let (rules, unknown) = config.rules().map_err(|e| e.to_string())?;
-    let origin = config
-        .source
-        .as_deref()
-        .map_or_else(|| "built-in rules".to_owned(), |p| p.display().to_string());
-    let table = &config.config.redact;
-    let defaults = RedactStyle::default();
-    let style = RedactStyle {
-        label: options
-            .label
-            .or_else(|| table.label.clone())
-            .unwrap_or(defaults.label),
-        keep: options.keep.or(table.keep).unwrap_or(defaults.keep),
-        metadata: options
-            .metadata
-            .or(table.metadata)
-            .unwrap_or(defaults.metadata),
+    let choices = RedactChoices {
+        label: options.label,
+        keep: options.keep,
+        metadata: options.metadata,
+        env: Vec::new(),
     };
-    if !style.label.contains("{rule}") && style.label.trim().is_empty() {
-        return Err(
-            "the label must not be empty: a redacted secret would vanish without a trace"
-                .to_owned(),
-        );
-    }
-    // Metadata rules are left out unless asked for: they cost nothing then.
-    let redactor =
-        Redactor::from_rules(rules, style).map_err(|e| format!("rules from {origin}: {e}"))?;
-    let literals: Vec<Literal> = options
-        .env
-        .map(|vars| env_literals(vars, &table.env))
-        .unwrap_or_default();
-    let warnings = unknown
-        .into_iter()
-        .map(|id| format!("{origin}: disable_rules names `{id}`, which is not a rule"))
-        .collect();
+    let built = config.redactor(choices, options.env)?;
     Ok(Built {
-        redactor: redactor.with_literals(&literals),
-        literals: literals.len(),
-        warnings,
+        redactor: built.value.redactor,
+        literals: built.value.literals,
+        warnings: built.warnings,
     })
 }
 
@@ -130,7 +102,7 @@ impl PyRedactor {
         };
         let built = py
             .detach(move || build(options))
-            .map_err(PyValueError::new_err)?;
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
         Ok(PyRedactor {
             inner: Arc::new(built.redactor),
             literals: built.literals,

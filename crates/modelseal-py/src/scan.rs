@@ -1,12 +1,13 @@
 //! `scan_path`: the pipeline of `modelseal scan PATH`, with its
 //! configuration discovery and baselines, for Python.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use modelseal_engine::{RuleSet, Severity};
-use modelseal_scan::filter::Filters;
+use modelseal_engine::Severity;
 use modelseal_scan::pipeline::Quiet;
-use modelseal_scan::{Baseline, Finding, LoadedConfig, Problem, ScanSettings, Scanner, Stats};
+use modelseal_scan::{
+    BaselineChoice, Built, Finding, LoadedConfig, Problem, ScanSettings, SetupError, Stats,
+};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use serde::Serialize;
@@ -40,40 +41,17 @@ pub struct ScanRequest {
 
 /// Scans a file or folder and returns the report, or a message saying why
 /// the scan could not start (a bad configuration, rules or baseline).
-pub fn run(request: &ScanRequest) -> Result<Report, String> {
-    let config = load_config(request)?;
-    let mut warnings = Vec::new();
-    let (rules, unknown) = config.rules().map_err(|e| e.to_string())?;
-    let origin = config
-        .source
-        .as_deref()
-        .map_or_else(|| "built-in rules".to_owned(), |p| p.display().to_string());
-    warnings.extend(unknown.into_iter().map(|id| {
-        format!(
-            "{origin}: disable_rules names `{id}`, which is not a rule (see `modelseal rules list`)"
-        )
-    }));
-    let rules = RuleSet::new(rules).map_err(|e| format!("rules from {origin}: {e}"))?;
-    let accepted: Vec<String> = match config.baseline_path() {
-        Some(path) if !path.exists() => {
-            warnings.push(format!(
-                "the configured baseline {} does not exist yet",
-                path.display()
-            ));
-            Vec::new()
-        }
-        Some(path) => Baseline::read(&path)?
-            .fingerprints()
-            .map(str::to_owned)
-            .collect(),
-        None => Vec::new(),
-    };
-    let filters = Filters::new(&config, accepted)?;
+pub fn run(request: &ScanRequest) -> Result<Report, SetupError> {
+    let config =
+        LoadedConfig::resolve(request.config.as_deref(), request.no_config, &request.path)?;
     let settings = ScanSettings {
         show_secrets: request.show_secrets,
         ..ScanSettings::default()
     };
-    let scanner = Scanner::new(rules, filters, settings);
+    let Built {
+        value: scanner,
+        warnings,
+    } = config.scanner(settings, &BaselineChoice::Configured)?;
     let outcome = scanner.scan_paths(std::slice::from_ref(&request.path), &Quiet);
     Ok(Report {
         findings: outcome.findings,
@@ -83,21 +61,6 @@ pub fn run(request: &ScanRequest) -> Result<Report, String> {
         config: config.source,
         warnings,
     })
-}
-
-/// The configuration named, else the one found from the scanned path
-/// upwards, else the defaults: as `modelseal scan` resolves it.
-fn load_config(request: &ScanRequest) -> Result<LoadedConfig, String> {
-    if request.no_config {
-        return Ok(LoadedConfig::default());
-    }
-    if let Some(path) = &request.config {
-        return LoadedConfig::load(path).map_err(|e| e.to_string());
-    }
-    let start: &Path = &request.path;
-    Ok(LoadedConfig::discover(start)
-        .map_err(|e| e.to_string())?
-        .unwrap_or_default())
 }
 
 /// Scans `path` (a file or a folder) like `modelseal scan PATH` and returns
@@ -119,7 +82,7 @@ pub fn scan_path(
         show_secrets,
     };
     py.detach(move || {
-        let report = run(&request)?;
+        let report = run(&request).map_err(|e| e.to_string())?;
         serde_json::to_string(&report).map_err(|e| format!("cannot encode the report: {e}"))
     })
     .map_err(PyValueError::new_err)

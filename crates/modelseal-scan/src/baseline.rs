@@ -4,9 +4,29 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
-
 use modelseal_findings::Finding;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// Why a baseline could not be read or written.
+#[derive(Debug, Error)]
+pub enum BaselineError {
+    #[error("{}: cannot read baseline: {source}", path.display())]
+    Read {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: not a modelseal baseline: {source}", path.display())]
+    Invalid {
+        path: std::path::PathBuf,
+        source: serde_json::Error,
+    },
+    #[error("{}: cannot write baseline: {source}", path.display())]
+    Write {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+}
 
 /// The baseline file.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -40,18 +60,24 @@ impl Baseline {
         }
     }
 
-    pub fn read(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("{}: cannot read baseline: {e}", path.display()))?;
-        serde_json::from_str(&text)
-            .map_err(|e| format!("{}: not a modelseal baseline: {e}", path.display()))
+    pub fn read(path: &Path) -> Result<Self, BaselineError> {
+        let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        serde_json::from_str(&text).map_err(|source| BaselineError::Invalid {
+            path: path.to_owned(),
+            source,
+        })
     }
 
-    pub fn write(&self, path: &Path) -> Result<(), String> {
+    pub fn write(&self, path: &Path) -> Result<(), BaselineError> {
         let mut text = serde_json::to_string_pretty(self).expect("a baseline serializes");
         text.push('\n');
-        std::fs::write(path, text)
-            .map_err(|e| format!("{}: cannot write baseline: {e}", path.display()))
+        std::fs::write(path, text).map_err(|source| BaselineError::Write {
+            path: path.to_owned(),
+            source,
+        })
     }
 
     pub fn fingerprints(&self) -> impl Iterator<Item = &str> {

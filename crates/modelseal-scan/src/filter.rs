@@ -6,11 +6,26 @@ use std::path::Path;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::bytes::RegexSet;
+use thiserror::Error;
 
 use crate::config::LoadedConfig;
 
 /// The comment that silences a finding on its line.
 pub const IGNORE_MARKER: &[u8] = b"modelseal:ignore";
+
+/// An allowlist that does not compile.
+#[derive(Debug, Error)]
+pub enum FilterError {
+    #[error("allowlist path `{pattern}`: {source}")]
+    Glob {
+        pattern: String,
+        source: globset::Error,
+    },
+    #[error("allowlist paths: {0}")]
+    Globs(globset::Error),
+    #[error("allowlist values: {0}")]
+    Values(regex::Error),
+}
 
 /// A path as a source knows it, for the path allowlist.
 #[derive(Debug, Clone, Copy)]
@@ -47,22 +62,25 @@ impl Filters {
     pub fn new(
         config: &LoadedConfig,
         baseline: impl IntoIterator<Item = String>,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, FilterError> {
         let allow = &config.config.allowlist;
         let mut globs = GlobSetBuilder::new();
         for pattern in &allow.paths {
-            globs.add(Glob::new(pattern).map_err(|e| format!("allowlist path `{pattern}`: {e}"))?);
+            let glob = |text: &str| {
+                Glob::new(text).map_err(|source| FilterError::Glob {
+                    pattern: pattern.clone(),
+                    source,
+                })
+            };
+            globs.add(glob(pattern)?);
             // `dir/` and `dir` also mean everything below it.
             let trimmed = pattern.trim_end_matches('/');
             if pattern.ends_with('/') || !trimmed.contains('*') {
-                globs.add(
-                    Glob::new(&format!("{trimmed}/**"))
-                        .map_err(|e| format!("allowlist path `{pattern}`: {e}"))?,
-                );
+                globs.add(glob(&format!("{trimmed}/**"))?);
             }
         }
-        let paths = globs.build().map_err(|e| format!("allowlist paths: {e}"))?;
-        let values = RegexSet::new(&allow.values).map_err(|e| format!("allowlist values: {e}"))?;
+        let paths = globs.build().map_err(FilterError::Globs)?;
+        let values = RegexSet::new(&allow.values).map_err(FilterError::Values)?;
         let mut fingerprints: HashSet<String> = allow.fingerprints.iter().cloned().collect();
         fingerprints.extend(baseline);
         let root =

@@ -18,6 +18,7 @@ mod finding;
 pub mod outcome;
 pub mod pipeline;
 pub mod recon;
+pub mod setup;
 mod snippet;
 pub mod source;
 
@@ -26,3 +27,4 @@ pub use config::{Config, ConfigError, LoadedConfig};
 pub use modelseal_findings::{Finding, Location, Problem, ProblemKind, Provenance, Stats};
 pub use outcome::ScanOutcome;
 pub use pipeline::{Observer, ScanSettings, Scanner};
+pub use setup::{BaselineChoice, Built, RedactChoices, SetupError};

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::outcome::{Problem, ScanOutcome};
 use crate::pipeline::{Observer, Quiet, Scanner};
+use crate::source::InvalidName;
 use crate::source::github::GitHub;
 use crate::source::http::Http;
 use crate::source::hub::{self, Hub, HubRepo, RepoKind};
@@ -22,24 +23,25 @@ pub enum Target {
 }
 
 impl Target {
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, InvalidName> {
         let (scheme, name) = text
             .split_once(':')
-            .ok_or_else(|| format!("{text}: expected hf:ORG or gh:ORG"))?;
+            .ok_or_else(|| InvalidName::new(text, "expected hf:ORG or gh:ORG"))?;
         let name = name.trim_start_matches("//").trim_end_matches('/');
         let valid = !name.is_empty()
             && name
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
         if !valid {
-            return Err(format!(
-                "{text}: `{name}` is not an organization or user name"
+            return Err(InvalidName::new(
+                text,
+                format!("`{name}` is not an organization or user name"),
             ));
         }
         match scheme {
             "hf" => Ok(Target::Hub(name.to_owned())),
             "gh" => Ok(Target::GitHub(name.to_owned())),
-            _ => Err(format!("{text}: expected hf:ORG or gh:ORG")),
+            _ => Err(InvalidName::new(text, "expected hf:ORG or gh:ORG")),
         }
     }
 }

@@ -17,6 +17,23 @@ pub mod hub;
 pub mod hub_cache;
 pub mod image;
 
+/// An input that names nothing modelseal can read (`hf://a/b/c`, `xx:org`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{input}: {reason}")]
+pub struct InvalidName {
+    pub input: String,
+    pub reason: String,
+}
+
+impl InvalidName {
+    pub fn new(input: &str, reason: impl Into<String>) -> Self {
+        InvalidName {
+            input: input.to_owned(),
+            reason: reason.into(),
+        }
+    }
+}
+
 /// A file to scan.
 #[derive(Debug, Clone)]
 pub struct FileEntry {

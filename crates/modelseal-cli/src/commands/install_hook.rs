@@ -13,7 +13,7 @@ use crate::exit::Code;
 const MARKER: &str = "# Installed by `modelseal install-hook`";
 
 pub fn run(args: &InstallHookArgs) -> Result<Code> {
-    let dir = git::hooks_dir(&args.repo).map_err(anyhow::Error::msg)?;
+    let dir = git::hooks_dir(&args.repo)?;
     let hook = dir.join("pre-commit");
     let existing = match std::fs::read(&hook) {
         Ok(bytes) => Some(bytes),

@@ -7,10 +7,9 @@ use std::sync::atomic::Ordering;
 use anyhow::{Context, Result};
 use modelseal_engine::Severity;
 use modelseal_report::{Format, HumanOptions};
-use modelseal_scan::filter::Filters;
 use modelseal_scan::recon::{self, Recon, ReconObserver, Services, Target};
 use modelseal_scan::source::http::Http;
-use modelseal_scan::{ScanSettings, Scanner};
+use modelseal_scan::{BaselineChoice, ScanSettings, Scanner};
 use signal_hook::consts::SIGINT;
 
 use super::scan::exit_code;
@@ -37,15 +36,13 @@ impl ReconObserver for Narrator {
 }
 
 pub fn run(args: &ReconArgs) -> Result<Code> {
-    let target = Target::parse(&args.target).map_err(anyhow::Error::msg)?;
+    let target = Target::parse(&args.target)?;
     let config = setup::load_config(args.config.as_deref(), args.no_config, Path::new("."))?;
-    let rules = setup::rule_set(&config)?;
-    let filters = Filters::new(&config, Vec::new()).map_err(anyhow::Error::msg)?;
     let settings = ScanSettings {
         show_secrets: args.show_secrets,
         ..ScanSettings::default()
     };
-    let scanner = Scanner::new(rules, filters, settings);
+    let scanner = setup::scanner(&config, settings, &BaselineChoice::Ignore)?;
     let services = Services::from_env(Http::new());
 
     // The first Ctrl-C stops after the current repository; a second quits.

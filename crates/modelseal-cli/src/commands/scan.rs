@@ -6,13 +6,14 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use modelseal_engine::Severity;
 use modelseal_report::{Format, HumanOptions, ScanReport};
-use modelseal_scan::filter::Filters;
 use modelseal_scan::source::WalkOptions;
 use modelseal_scan::source::git::{self, GitOptions};
 use modelseal_scan::source::http::Http;
 use modelseal_scan::source::hub::{self, Hub, HubRepo};
 use modelseal_scan::source::hub_cache;
-use modelseal_scan::{Baseline, Problem, ProblemKind, ScanOutcome, ScanSettings, Scanner};
+use modelseal_scan::{
+    Baseline, BaselineChoice, Problem, ProblemKind, ScanOutcome, ScanSettings, Scanner,
+};
 
 use super::setup;
 use crate::args::{OutputFormat, ScanArgs};
@@ -47,37 +48,19 @@ fn run_input(args: &ScanArgs, staged: bool) -> Result<Code> {
     let hub_repos = hub_names
         .iter()
         .map(|p| HubRepo::parse(&p.to_string_lossy()))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(anyhow::Error::msg)?;
+        .collect::<Result<Vec<_>, _>>()?;
     let paths: Vec<PathBuf> = paths.into_iter().cloned().collect();
     let start = match paths.first() {
         Some(path) if !reads_stdin => path.clone(),
         _ => PathBuf::from("."),
     };
     let config = setup::load_config(args.config.as_deref(), args.no_config, &start)?;
-    let rules = setup::rule_set(&config)?;
-
-    let baseline_path = args.baseline.clone().or_else(|| config.baseline_path());
-    let accepted: Vec<String> = match (&baseline_path, &args.write_baseline) {
+    let baseline = match (&args.baseline, &args.write_baseline) {
         // Writing a baseline records everything found now.
-        (_, Some(_)) | (None, None) => Vec::new(),
-        (Some(path), None) => {
-            if args.baseline.is_none() && !path.exists() {
-                eprintln!(
-                    "warning: the configured baseline {} does not exist yet",
-                    path.display()
-                );
-                Vec::new()
-            } else {
-                Baseline::read(path)
-                    .map_err(anyhow::Error::msg)?
-                    .fingerprints()
-                    .map(str::to_owned)
-                    .collect()
-            }
-        }
+        (_, Some(_)) => BaselineChoice::Ignore,
+        (Some(path), None) => BaselineChoice::File(path.clone()),
+        (None, None) => BaselineChoice::Configured,
     };
-    let filters = Filters::new(&config, accepted).map_err(anyhow::Error::msg)?;
     let settings = ScanSettings {
         show_secrets: args.show_secrets,
         walk: WalkOptions {
@@ -85,12 +68,10 @@ fn run_input(args: &ScanArgs, staged: bool) -> Result<Code> {
         },
         ..ScanSettings::default()
     };
-    let scanner = Scanner::new(rules, filters, settings);
+    let scanner = setup::scanner(&config, settings, &baseline)?;
 
     let mut outcome = if staged {
-        scanner
-            .scan_staged(&args.paths[0])
-            .map_err(anyhow::Error::msg)?
+        scanner.scan_staged(&args.paths[0])?
     } else if reads_stdin {
         let stdin = std::io::stdin();
         scanner.scan_reader("-", stdin.lock())
@@ -102,9 +83,7 @@ fn run_input(args: &ScanArgs, staged: bool) -> Result<Code> {
 
     tell_problems(&outcome.problems);
     if let Some(path) = &args.write_baseline {
-        Baseline::from_findings(&outcome.findings)
-            .write(path)
-            .map_err(anyhow::Error::msg)?;
+        Baseline::from_findings(&outcome.findings).write(path)?;
         eprintln!(
             "wrote {} finding(s) to the baseline {}; scans with --baseline {} report only new ones",
             outcome.findings.len(),
@@ -176,9 +155,7 @@ fn scan_sources(
         since: args.since.clone(),
     };
     for repository in repositories {
-        let history = scanner
-            .scan_git(repository, &options)
-            .map_err(anyhow::Error::msg)?;
+        let history = scanner.scan_git(repository, &options)?;
         outcome = outcome.merge(history);
     }
     outcome.sort();

@@ -1,23 +1,19 @@
-//! Configuration and rules, resolved the same way for every command.
+//! Configuration, scanner and redactor, resolved by the library
+//! (`modelseal_scan::setup`) the same way for every command and for Python;
+//! here only their warnings reach stderr.
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
-use modelseal_engine::{RedactStyle, Redactor, Rule, RuleSet, env_literals};
+use anyhow::Result;
+use modelseal_engine::{Redactor, Rule};
+use modelseal_scan::{BaselineChoice, Built, LoadedConfig, RedactChoices, ScanSettings, Scanner};
 
 use crate::args::RedactOptions;
-use modelseal_scan::LoadedConfig;
 
 /// The configuration named on the command line, else the one found from
 /// `start` upwards, else the defaults.
 pub fn load_config(explicit: Option<&Path>, no_config: bool, start: &Path) -> Result<LoadedConfig> {
-    if no_config {
-        return Ok(LoadedConfig::default());
-    }
-    if let Some(path) = explicit {
-        return Ok(LoadedConfig::load(path)?);
-    }
-    Ok(LoadedConfig::discover(start)?.unwrap_or_default())
+    Ok(LoadedConfig::resolve(explicit, no_config, start)?)
 }
 
 /// Built-in rules plus the configuration's, minus the ones it disables.
@@ -31,12 +27,13 @@ pub fn rules(config: &LoadedConfig) -> Result<Vec<Rule>> {
     Ok(rules)
 }
 
-pub fn rule_set(config: &LoadedConfig) -> Result<RuleSet> {
-    let origin = config
-        .source
-        .as_ref()
-        .map_or_else(|| "built-in rules".to_owned(), |p| p.display().to_string());
-    RuleSet::new(rules(config)?).with_context(|| format!("rules from {origin}"))
+/// The scanner the configuration describes.
+pub fn scanner(
+    config: &LoadedConfig,
+    settings: ScanSettings,
+    baseline: &BaselineChoice,
+) -> Result<Scanner> {
+    Ok(told(config.scanner(settings, baseline)?))
 }
 
 /// The redactor `redact` and `run` use: the rules in force, the style from
@@ -44,31 +41,27 @@ pub fn rule_set(config: &LoadedConfig) -> Result<RuleSet> {
 /// process's secret environment variables unless `--no-env`.
 pub fn redactor(options: &RedactOptions) -> Result<Redactor> {
     let config = load_config(options.config.as_deref(), options.no_config, Path::new("."))?;
-    let rules = rules(&config)?;
-    let table = &config.config.redact;
-    let style = RedactStyle {
-        label: options
-            .label
-            .clone()
-            .or_else(|| table.label.clone())
-            .unwrap_or_else(|| RedactStyle::default().label),
-        keep: options.keep.or(table.keep).unwrap_or(0),
-        metadata: options.metadata || table.metadata.unwrap_or(false),
-    };
-    if !style.label.contains("{rule}") && style.label.trim().is_empty() {
-        anyhow::bail!("--label must not be empty: a redacted secret would vanish without a trace");
-    }
-    let redactor = Redactor::from_rules(rules, style).context("compiling the rules")?;
-    if options.no_env {
-        return Ok(redactor);
-    }
-    let mut also = table.env.clone();
-    also.extend(options.env.iter().cloned());
     for name in &options.env {
         if std::env::var_os(name).is_none() {
             eprintln!("warning: --env {name}: no such variable in this environment");
         }
     }
-    let vars = std::env::vars_os().map(|(k, v)| (k.into_encoded_bytes(), v.into_encoded_bytes()));
-    Ok(redactor.with_literals(&env_literals(vars, &also)))
+    let choices = RedactChoices {
+        label: options.label.clone(),
+        keep: options.keep,
+        metadata: options.metadata.then_some(true),
+        env: options.env.clone(),
+    };
+    let vars = (!options.no_env).then(|| {
+        std::env::vars_os().map(|(k, v)| (k.into_encoded_bytes(), v.into_encoded_bytes()))
+    });
+    Ok(told(config.redactor(choices, vars)?).redactor)
+}
+
+/// The value, its warnings written to stderr.
+fn told<T>(built: Built<T>) -> T {
+    for warning in &built.warnings {
+        eprintln!("warning: {warning}");
+    }
+    built.value
 }

@@ -24,7 +24,7 @@ use super::Scanner;
 use crate::filter::FilterPath;
 use crate::outcome::{Problem, ScanOutcome};
 use crate::source::git::history::{self, GitBlob, History};
-use crate::source::git::{self, GitOptions, short, staged};
+use crate::source::git::{self, GitError, GitOptions, short, staged};
 use modelseal_findings::{Finding, Provenance};
 
 /// Findings per blob, kept apart until the history is put in order.
@@ -47,12 +47,18 @@ impl Scanner {
     /// bare repository). A path that is no repository, and every object that
     /// cannot be read, become problems; only a `--since` that names neither
     /// a revision nor a date is an error.
-    pub fn scan_git(&self, path: &Path, options: &GitOptions) -> Result<ScanOutcome, String> {
+    pub fn scan_git(&self, path: &Path, options: &GitOptions) -> Result<ScanOutcome, GitError> {
         let display = git::display_name(path);
         let mut outcome = ScanOutcome::default();
         let repo = match git::open(path) {
             Ok(repo) => repo,
-            Err(message) => {
+            Err(error) => {
+                let message = match error {
+                    GitError::NotARepository { message, .. } => {
+                        format!("not a git repository ({message})")
+                    }
+                    other => other.to_string(),
+                };
                 outcome.problems.push(Problem::new(display, message));
                 return Ok(outcome);
             }
@@ -191,7 +197,7 @@ impl Scanner {
     /// Scans what is staged in the repository holding `start`: new files
     /// whole, changed text files by their added lines only (line numbers
     /// are the staged file's). Locations are paths inside the repository.
-    pub fn scan_staged(&self, start: &Path) -> Result<ScanOutcome, String> {
+    pub fn scan_staged(&self, start: &Path) -> Result<ScanOutcome, GitError> {
         let staged = staged::read(start)?;
         let mut outcome = staged
             .files

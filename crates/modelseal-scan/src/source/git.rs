@@ -6,6 +6,7 @@ pub mod history;
 pub mod staged;
 
 use std::path::{Path, PathBuf};
+use thiserror::Error;
 
 use gix::ObjectId;
 
@@ -26,10 +27,30 @@ pub fn short(id: &ObjectId) -> String {
     id.to_hex_with_len(7).to_string()
 }
 
+/// Why a repository could not be read at all. Damage inside a readable
+/// repository (a corrupt pack, a missing object) is a problem in the
+/// outcome, not an error.
+#[derive(Debug, Error)]
+pub enum GitError {
+    #[error("{}: not in a git repository ({message})", path.display())]
+    NotARepository { path: PathBuf, message: String },
+    #[error("{}: a bare repository has nothing staged", path.display())]
+    Bare { path: PathBuf },
+    #[error("{}: cannot read the index: {message}", path.display())]
+    Index { path: PathBuf, message: String },
+    #[error("core.hooksPath: {0}")]
+    HooksPath(String),
+    #[error("--since {spec}: {message}")]
+    Since { spec: String, message: String },
+}
+
 /// Opens the repository at `path` (a work tree or a `.git` folder), not
 /// looking in folders above it.
-pub fn open(path: &Path) -> Result<gix::Repository, String> {
-    gix::open(path).map_err(|e| format!("not a git repository ({e})"))
+pub fn open(path: &Path) -> Result<gix::Repository, GitError> {
+    gix::open(path).map_err(|e| GitError::NotARepository {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })
 }
 
 /// Whether `path` is a bare repository: scanned as history without `--git`.
@@ -67,13 +88,15 @@ pub fn display_name(path: &Path) -> String {
 /// Where git runs hooks for the repository holding `start`: `core.hooksPath`
 /// when set (relative to the work tree), else `hooks` in the common git
 /// folder, which linked worktrees share.
-pub fn hooks_dir(start: &Path) -> Result<PathBuf, String> {
-    let repo = gix::discover(start)
-        .map_err(|e| format!("{}: not in a git repository ({e})", start.display()))?;
+pub fn hooks_dir(start: &Path) -> Result<PathBuf, GitError> {
+    let repo = gix::discover(start).map_err(|e| GitError::NotARepository {
+        path: start.to_owned(),
+        message: e.to_string(),
+    })?;
     let configured = repo
         .config_snapshot()
         .trusted_path("core.hooksPath")
-        .map_err(|e| format!("core.hooksPath: {e}"))?;
+        .map_err(|e| GitError::HooksPath(e.to_string()))?;
     Ok(match configured {
         Some(path) if path.is_absolute() => path,
         Some(path) => repo

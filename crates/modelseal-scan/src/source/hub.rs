@@ -16,6 +16,7 @@ use super::http::{Http, HttpError, RemoteFile};
 use crate::filter::FilterPath;
 use crate::outcome::{Problem, ScanOutcome};
 use crate::pipeline::{Observer, Scanner};
+use crate::source::InvalidName;
 use modelseal_findings::Provenance;
 
 /// The hub used when `HF_ENDPOINT` is not set.
@@ -86,10 +87,10 @@ impl HubRepo {
 
     /// Parses `hf://org/name[@revision]`, `hf://datasets/org/name`,
     /// `hf://spaces/org/name`.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, InvalidName> {
         let rest = text
             .strip_prefix("hf://")
-            .ok_or_else(|| format!("{text}: a hub repository starts with hf://"))?;
+            .ok_or_else(|| InvalidName::new(text, "a hub repository starts with hf://"))?;
         let (kind, rest) = if let Some(r) = rest.strip_prefix("datasets/") {
             (RepoKind::Dataset, r)
         } else if let Some(r) = rest.strip_prefix("spaces/") {
@@ -101,7 +102,12 @@ impl HubRepo {
         };
         let (id, revision) = match rest.split_once('@') {
             Some((id, rev)) if !rev.is_empty() => (id, Some(rev.to_owned())),
-            Some(_) => return Err(format!("{text}: nothing after @ (a branch, tag or commit)")),
+            Some(_) => {
+                return Err(InvalidName::new(
+                    text,
+                    "nothing after @ (a branch, tag or commit)",
+                ));
+            }
             None => (rest, None),
         };
         let id = id.trim_end_matches('/');
@@ -116,8 +122,9 @@ impl HubRepo {
                         .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
             });
         if !valid {
-            return Err(format!(
-                "{text}: expected hf://ORG/NAME[@REVISION] (or hf://datasets/… , hf://spaces/…)"
+            return Err(InvalidName::new(
+                text,
+                "expected hf://ORG/NAME[@REVISION] (or hf://datasets/… , hf://spaces/…)",
             ));
         }
         Ok(HubRepo {

@@ -253,7 +253,15 @@ fn since_a_revision_or_a_date_reads_only_newer_commits() {
             },
         )
         .unwrap_err();
-    assert!(err.contains("not a thing"), "{err}");
+    assert!(
+        matches!(&err, modelseal_scan::source::git::GitError::Since { spec, .. } if spec == "not a thing"),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .starts_with("--since not a thing: neither a revision"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -18,7 +18,7 @@ use gix::ObjectId;
 use gix::bstr::{BString, ByteSlice};
 use gix::objs::{CommitRef, Kind as ObjectKind, TreeRefIter};
 
-use super::{GitOptions, short};
+use super::{GitError, GitOptions, short};
 use crate::outcome::Problem;
 
 /// One commit of the graph.
@@ -80,7 +80,7 @@ pub fn read(
     repo: &gix::Repository,
     display: &str,
     options: &GitOptions,
-) -> Result<History, String> {
+) -> Result<History, GitError> {
     let mut walker = Walker {
         repo,
         display: display.to_owned(),
@@ -162,22 +162,23 @@ impl Walker<'_> {
 
     /// A revision first (`v1.0`, `main~10`, a commit id), else a date
     /// (`2024-01-31`, `2 weeks ago`).
-    fn resolve_since(&self, spec: &str) -> Result<Since, String> {
+    fn resolve_since(&self, spec: &str) -> Result<Since, GitError> {
+        let error = |message: String| GitError::Since {
+            spec: spec.to_owned(),
+            message,
+        };
         if let Ok(id) = self.repo.rev_parse_single(spec) {
             return match id.object().map(gix::Object::peel_to_commit) {
                 Ok(Ok(commit)) => Ok(Since::Rev(commit.id)),
-                _ => Err(format!(
-                    "--since {spec}: names no commit in {}",
-                    self.display
-                )),
+                _ => Err(error(format!("names no commit in {}", self.display))),
             };
         }
         match gix::date::parse(spec, Some(gix::date::Zoned::now())) {
             Ok(time) => Ok(Since::Time(time.seconds)),
-            Err(_) => Err(format!(
-                "--since {spec}: neither a revision of {} nor a date (2024-01-31, \"2 weeks ago\")",
+            Err(_) => Err(error(format!(
+                "neither a revision of {} nor a date (2024-01-31, \"2 weeks ago\")",
                 self.display
-            )),
+            ))),
         }
     }
 

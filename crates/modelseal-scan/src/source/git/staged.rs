@@ -7,6 +7,7 @@
 //! times): moving a line is not adding it. New files, and files that are
 //! not plain text (archives, models, notebooks), are scanned whole.
 
+use super::GitError;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -37,16 +38,21 @@ pub struct Staged {
 }
 
 /// Reads what is staged in the repository holding `start`.
-pub fn read(start: &Path) -> Result<Staged, String> {
-    let repo = gix::discover(start)
-        .map_err(|e| format!("{}: not in a git repository ({e})", start.display()))?;
+pub fn read(start: &Path) -> Result<Staged, GitError> {
+    let repo = gix::discover(start).map_err(|e| GitError::NotARepository {
+        path: start.to_owned(),
+        message: e.to_string(),
+    })?;
     let workdir = repo
         .workdir()
-        .ok_or_else(|| format!("{}: a bare repository has nothing staged", start.display()))?
+        .ok_or_else(|| GitError::Bare {
+            path: start.to_owned(),
+        })?
         .to_path_buf();
-    let index = repo
-        .index_or_empty()
-        .map_err(|e| format!("{}: cannot read the index: {e}", workdir.display()))?;
+    let index = repo.index_or_empty().map_err(|e| GitError::Index {
+        path: workdir.clone(),
+        message: e.to_string(),
+    })?;
     let head = head_entries(&repo);
     let mut staged = Staged {
         workdir,
