@@ -5,30 +5,79 @@ use std::fmt::{self, Write as _};
 
 use serde::{Deserialize, Serialize};
 
+use crate::{Origin, short_id};
+
 /// Where a finding is, the way a person would look it up:
-/// `logs.zip!/run1/train.log:812`, `model.safetensors#__metadata__.source`.
+/// `logs.zip!/run1/train.log:812`, `model.safetensors#__metadata__.source`,
+/// `repo@3f2a9c1:configs/.env:3`. The [`Origin`] says where the blob came
+/// from; members, field, line and column say where inside it.
+///
+/// In JSON it is written with its origin twice: as `path`, the text a person
+/// reads (`repo@3f2a9c1:configs/.env`), and as `origin`, the same in
+/// structured fields (`{"type": "git", "repository": "repo", "commit":
+/// "3f2a9c1…", "path": "configs/.env"}`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(into = "LocationRecord", from = "LocationRecord")]
 pub struct Location {
-    /// The file on disk (or `-` for standard input), as given or walked.
-    pub path: String,
+    pub origin: Origin,
     /// Members inside archives, outermost first (`logs.zip!/run1/train.log`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub members: Vec<String>,
     /// A field inside structured data (`__metadata__.source`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
     /// 1-based line, for text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<u64>,
     /// 1-based column in characters (Unicode code points), for text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub column: Option<u64>,
 }
 
-impl Location {
-    pub fn file(path: impl Into<String>) -> Self {
+/// How a [`Location`] is written and read.
+#[derive(Serialize, Deserialize)]
+struct LocationRecord {
+    path: String,
+    /// Absent in reports written before origins were recorded: the path is
+    /// then taken as a file's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    origin: Option<Origin>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    members: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    field: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    line: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    column: Option<u64>,
+}
+
+impl From<Location> for LocationRecord {
+    fn from(location: Location) -> Self {
+        LocationRecord {
+            path: location.origin.to_string(),
+            origin: Some(location.origin),
+            members: location.members,
+            field: location.field,
+            line: location.line,
+            column: location.column,
+        }
+    }
+}
+
+impl From<LocationRecord> for Location {
+    fn from(record: LocationRecord) -> Self {
         Location {
-            path: path.into(),
+            origin: record.origin.unwrap_or(Origin::File { path: record.path }),
+            members: record.members,
+            field: record.field,
+            line: record.line,
+            column: record.column,
+        }
+    }
+}
+
+impl Location {
+    /// The start of a blob from `origin`.
+    pub fn at(origin: Origin) -> Self {
+        Location {
+            origin,
             members: Vec::new(),
             field: None,
             line: None,
@@ -36,9 +85,20 @@ impl Location {
         }
     }
 
+    /// The start of a file on disk.
+    pub fn file(path: impl Into<String>) -> Self {
+        Location::at(Origin::file(path))
+    }
+
+    /// The text of the origin (`repo@3f2a9c1:configs/.env`), as JSON's
+    /// `path` holds it.
+    pub fn path(&self) -> String {
+        self.origin.to_string()
+    }
+
     /// The blob the finding is in, without line and column.
     pub fn blob(&self) -> String {
-        let mut out = self.path.clone();
+        let mut out = self.origin.to_string();
         for member in &self.members {
             out.push_str("!/");
             out.push_str(member.trim_start_matches('/'));
@@ -98,7 +158,7 @@ impl Provenance {
     pub fn describe(&self) -> String {
         let mut parts = Vec::new();
         if let Some(commit) = &self.commit {
-            let mut text = format!("introduced in {}", &commit[..commit.len().min(7)]);
+            let mut text = format!("introduced in {}", short_id(commit));
             if let Some(author) = &self.author {
                 let _ = write!(text, " by {author}");
             }
@@ -125,5 +185,40 @@ impl Provenance {
             _ => {}
         }
         parts.join("; ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_carries_the_text_and_the_structured_origin() {
+        let mut location = Location::at(Origin::Git {
+            repository: "repo".to_owned(),
+            commit: Some("3f2a9c1d0e4b5a6978877665544332211f0e9d8c".to_owned()),
+            path: "logs.zip".to_owned(),
+            blob: None,
+        });
+        location.members.push("run1/train.log".to_owned());
+        location.line = Some(12);
+        location.column = Some(5);
+        assert_eq!(
+            location.to_string(),
+            "repo@3f2a9c1:logs.zip!/run1/train.log:12:5"
+        );
+        let value = serde_json::to_value(&location).unwrap();
+        assert_eq!(value["path"], "repo@3f2a9c1:logs.zip");
+        assert_eq!(value["origin"]["type"], "git");
+        assert_eq!(value["origin"]["path"], "logs.zip");
+        let back: Location = serde_json::from_value(value).unwrap();
+        assert_eq!(back, location);
+    }
+
+    #[test]
+    fn a_location_without_an_origin_reads_as_a_file() {
+        let back: Location = serde_json::from_str(r#"{"path": "a/b.log", "line": 3}"#).unwrap();
+        assert_eq!(back.origin, Origin::file("a/b.log"));
+        assert_eq!(back.to_string(), "a/b.log:3");
     }
 }

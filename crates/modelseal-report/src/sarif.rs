@@ -96,7 +96,7 @@ fn descriptor(rule: &RuleInfo) -> Value {
 }
 
 fn result(finding: &Finding, rule_index: Option<usize>) -> Value {
-    let (uri, absolute) = uri(&finding.location.path);
+    let (uri, absolute) = uri(&finding.location.path());
     let mut artifact = json!({ "uri": uri });
     if !absolute {
         artifact["uriBaseId"] = json!("%SRCROOT%");
@@ -142,13 +142,14 @@ fn result(finding: &Finding, rule_index: Option<usize>) -> Value {
         value["ruleIndex"] = json!(index);
     }
     if !finding.location.members.is_empty() {
-        let mut chain = vec![finding.location.path.clone()];
+        let mut chain = vec![finding.location.path()];
         chain.extend(finding.location.members.iter().cloned());
         value["properties"]["chain"] = json!(chain);
     }
     if let Some(field) = &finding.location.field {
         value["properties"]["field"] = json!(field);
     }
+    value["properties"]["origin"] = json!(finding.location.origin);
     if let Some(provenance) = &finding.provenance {
         value["properties"]["provenance"] = json!(provenance);
     }

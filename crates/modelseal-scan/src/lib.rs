@@ -24,7 +24,7 @@ pub mod source;
 
 pub use baseline::Baseline;
 pub use config::{Config, ConfigError, LoadedConfig};
-pub use modelseal_findings::{Finding, Location, Problem, ProblemKind, Provenance, Stats};
+pub use modelseal_findings::{Finding, Location, Origin, Problem, ProblemKind, Provenance, Stats};
 pub use outcome::ScanOutcome;
 pub use pipeline::{Observer, ScanSettings, Scanner};
 pub use setup::{BaselineChoice, Built, RedactChoices, SetupError};

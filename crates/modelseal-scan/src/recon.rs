@@ -7,11 +7,11 @@ use modelseal_engine::{Kind, Severity};
 use serde::Serialize;
 
 use crate::outcome::{Problem, ScanOutcome};
-use crate::pipeline::{Observer, Quiet, Scanner};
 use crate::source::InvalidName;
 use crate::source::github::GitHub;
 use crate::source::http::Http;
 use crate::source::hub::{self, Hub, HubRepo, RepoKind};
+use crate::source::{BlobScanner, Observer, Quiet};
 
 /// Whose publications to look at.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,7 +114,7 @@ impl Services {
 /// time. When the HTTP client is interrupted, stops between repositories
 /// and keeps what was found.
 pub fn run(
-    scanner: &Scanner,
+    scanner: &dyn BlobScanner,
     target: &Target,
     services: &Services,
     observer: &dyn ReconObserver,

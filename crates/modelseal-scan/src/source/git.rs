@@ -3,6 +3,7 @@
 //! ([`staged`]), and where hooks go ([`hooks_dir`]).
 
 pub mod history;
+pub mod scan;
 pub mod staged;
 
 use std::path::{Path, PathBuf};

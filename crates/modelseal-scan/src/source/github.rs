@@ -12,8 +12,8 @@ use serde::Deserialize;
 use super::http::{Http, HttpError};
 use crate::filter::FilterPath;
 use crate::outcome::{Problem, ScanOutcome};
-use crate::pipeline::Scanner;
-use modelseal_findings::Provenance;
+use crate::source::{BlobScanner, SourceBlob};
+use modelseal_findings::{Origin, Provenance};
 
 /// The API used when `GITHUB_API_URL` is not set.
 pub const DEFAULT_API: &str = "https://api.github.com";
@@ -85,7 +85,7 @@ impl GitHub {
     }
 
     /// Scans a repository's default branch from its tarball.
-    pub fn scan_repo(&self, scanner: &Scanner, repo: &GitHubRepo) -> ScanOutcome {
+    pub fn scan_repo(&self, scanner: &dyn BlobScanner, repo: &GitHubRepo) -> ScanOutcome {
         let mut outcome = ScanOutcome::default();
         let branch = repo
             .default_branch
@@ -140,14 +140,17 @@ impl GitHub {
                 .map_or(path.as_str(), |(_, rest)| rest)
                 .to_owned();
             let name = inner.rsplit('/').next().unwrap_or(&inner).to_owned();
-            let location = format!("{shown}@{branch}:{inner}");
-            let scanned = scanner.scan_blob_at(
-                &location,
-                &name,
-                Some(FilterPath::Tree(&inner)),
-                Blob::Stream(&mut entry as &mut dyn Read),
-                Some(&provenance),
-            );
+            let scanned = scanner.scan_blob(SourceBlob {
+                origin: Origin::Revision {
+                    repository: shown.clone(),
+                    revision: branch.clone(),
+                    path: inner.clone(),
+                },
+                name: &name,
+                filter_path: Some(FilterPath::Tree(&inner)),
+                provenance: Some(&provenance),
+                data: Blob::Stream(&mut entry as &mut dyn Read),
+            });
             outcome = outcome.merge(scanned);
         }
         outcome

@@ -15,9 +15,9 @@ use serde::Deserialize;
 use super::http::{Http, HttpError, RemoteFile};
 use crate::filter::FilterPath;
 use crate::outcome::{Problem, ScanOutcome};
-use crate::pipeline::{Observer, Scanner};
 use crate::source::InvalidName;
-use modelseal_findings::Provenance;
+use crate::source::{BlobScanner, Observer, SourceBlob};
+use modelseal_findings::{Origin, Provenance};
 
 /// The hub used when `HF_ENDPOINT` is not set.
 pub const DEFAULT_ENDPOINT: &str = "https://huggingface.co";
@@ -318,7 +318,7 @@ pub fn hf_home() -> Option<PathBuf> {
 /// Scans one hub repository at its revision. What cannot be listed or read
 /// becomes a problem; the rest goes on.
 pub fn scan_repo(
-    scanner: &Scanner,
+    scanner: &dyn BlobScanner,
     hub: &Hub,
     repo: &HubRepo,
     observer: &dyn Observer,
@@ -343,7 +343,6 @@ pub fn scan_repo(
     };
     let total: u64 = files.iter().map(|f| f.size).sum();
     observer.started(files.len() as u64, total);
-    let short = &commit[..commit.len().min(7)];
     let provenance = Provenance {
         revision: Some(commit.clone()),
         ..Provenance::default()
@@ -351,15 +350,18 @@ pub fn scan_repo(
     let scan_one = |file: &HubFile| {
         let url = hub.file_url(repo, &commit, &file.path);
         let mut remote = RemoteFile::new(hub.http.clone(), url, hub.auth(), file.size);
-        let location = format!("{}@{short}:{}", repo.display(), file.path);
         let name = file.path.rsplit('/').next().unwrap_or(&file.path);
-        let result = scanner.scan_blob_at(
-            &location,
+        let result = scanner.scan_blob(SourceBlob {
+            origin: Origin::Revision {
+                repository: repo.display(),
+                revision: commit.clone(),
+                path: file.path.clone(),
+            },
             name,
-            Some(FilterPath::Tree(&file.path)),
-            Blob::Seekable(&mut remote),
-            Some(&provenance),
-        );
+            filter_path: Some(FilterPath::Tree(&file.path)),
+            provenance: Some(&provenance),
+            data: Blob::Seekable(&mut remote),
+        });
         observer.file_done(file.size);
         result
     };

@@ -13,8 +13,8 @@ use rayon::prelude::*;
 use super::hub::{HubRepo, RepoKind, hf_home};
 use crate::filter::FilterPath;
 use crate::outcome::{Problem, ScanOutcome};
-use crate::pipeline::{Observer, Scanner};
-use modelseal_findings::Provenance;
+use crate::source::{BlobScanner, Observer, SourceBlob};
+use modelseal_findings::{Origin, Provenance};
 
 /// One repository in the cache.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,7 +89,11 @@ pub fn find_cached(repo: &HubRepo) -> Option<CachedRepo> {
 
 /// Scans the snapshots of a cached repository (only the one a revision
 /// names, when `cached.repo.revision` is set).
-pub fn scan_cached(scanner: &Scanner, cached: &CachedRepo, observer: &dyn Observer) -> ScanOutcome {
+pub fn scan_cached(
+    scanner: &dyn BlobScanner,
+    cached: &CachedRepo,
+    observer: &dyn Observer,
+) -> ScanOutcome {
     let mut outcome = ScanOutcome::default();
     let shown = cached.repo.display();
     let wanted = cached.repo.revision.as_ref().map(|rev| {
@@ -154,23 +158,29 @@ pub fn scan_cached(scanner: &Scanner, cached: &CachedRepo, observer: &dyn Observ
     let scanned = files
         .par_iter()
         .map(|(commit, inner, target, size)| {
-            let location = format!("{shown}@{}:{inner}", &commit[..commit.len().min(7)]);
+            let origin = Origin::Revision {
+                repository: shown.clone(),
+                revision: commit.clone(),
+                path: inner.clone(),
+            };
             let provenance = Provenance {
                 revision: Some(commit.clone()),
                 ..Provenance::default()
             };
             let name = inner.rsplit('/').next().unwrap_or(inner);
             let result = match std::fs::File::open(target) {
-                Ok(mut file) => scanner.scan_blob_at(
-                    &location,
+                Ok(mut file) => scanner.scan_blob(SourceBlob {
+                    origin,
                     name,
-                    Some(FilterPath::Tree(inner)),
-                    Blob::Seekable(&mut file),
-                    Some(&provenance),
-                ),
+                    filter_path: Some(FilterPath::Tree(inner)),
+                    provenance: Some(&provenance),
+                    data: Blob::Seekable(&mut file),
+                }),
                 Err(e) => {
                     let mut failed = ScanOutcome::default();
-                    failed.problems.push(Problem::new(location, e.to_string()));
+                    failed
+                        .problems
+                        .push(Problem::new(origin.to_string(), e.to_string()));
                     failed
                 }
             };

@@ -29,9 +29,9 @@ use sha2::{Digest as _, Sha256};
 
 use crate::outcome::describe_io;
 use crate::outcome::{Problem, ScanOutcome};
-use crate::pipeline::Scanner;
+use crate::source::{BlobScanner, SourceBlob};
 use layer::{ContentCache, Expect, LayerScan, hex, relocate, scan_layer, unhex};
-use modelseal_findings::Provenance;
+use modelseal_findings::{Origin, Provenance};
 use overlay::Stack;
 use spec::{Digest, DocumentKind, LayerMedia};
 use store::{OpenError, Store, read_small};
@@ -165,8 +165,8 @@ struct Plan {
 
 /// Scans an image found by [`open`]; `display` is its path as the user
 /// knows it.
-pub fn scan(scanner: &Scanner, display: &str, image: &Image) -> ScanOutcome {
-    let limits = scanner.settings().limits;
+pub fn scan(scanner: &dyn BlobScanner, display: &str, image: &Image) -> ScanOutcome {
+    let limits = *scanner.limits();
     let mut outcome = ScanOutcome::default();
     let plans = match image.layout {
         Layout::DockerArchive => docker_plans(&image.store, display, &limits, &mut outcome),
@@ -206,27 +206,33 @@ pub fn scan(scanner: &Scanner, display: &str, image: &Image) -> ScanOutcome {
         }
         for (n, layer) in plan.layers.iter().enumerate() {
             let scan = &scans[layer.name.as_str()];
-            let at = format!("{prefix}@layer{n}");
+            let n = u32::try_from(n).unwrap_or(u32::MAX);
+            let in_layer = |path: String| Origin::Layer {
+                image: prefix.clone(),
+                layer: n,
+                path,
+            };
             let first = reported.insert(layer.name.as_str());
             if first {
                 outcome.stats.add(&scan.stats);
                 outcome.stats.members_scanned += 1;
+                let at = in_layer(String::new()).to_string();
                 for message in &scan.problems {
                     outcome.problems.push(Problem::new(&at, message));
                 }
             }
-            let n = u32::try_from(n).unwrap_or(u32::MAX);
             for file in &scan.files {
-                let (from, to, fate) = if file.path.is_empty() {
-                    (String::new(), at.clone(), None)
+                // Files were scanned at their path in the layer (`/app/.env`);
+                // the layer itself, when it holds no file system, at "".
+                let (path, fate) = if file.path.is_empty() {
+                    (String::new(), None)
                 } else {
                     (
                         format!("/{}", file.path),
-                        format!("{at}:/{}", file.path),
                         Some(stack.fate(n, &file.path, file.digest)),
                     )
                 };
-                let moved = relocate(&file.outcome, &from, &to);
+                let moved = relocate(&file.outcome, &Origin::file(path.clone()), &in_layer(path));
                 let provenance = Provenance {
                     revision: plan.reference.clone(),
                     layer: Some(n),
@@ -250,7 +256,7 @@ pub fn scan(scanner: &Scanner, display: &str, image: &Image) -> ScanOutcome {
 }
 
 fn read_layer(
-    scanner: &Scanner,
+    scanner: &dyn BlobScanner,
     store: &Store,
     layer: &BlobRef,
     cache: &ContentCache,
@@ -279,13 +285,13 @@ fn read_layer(
     };
     let mut scan = if layer.media == Some(LayerMedia::Other) {
         // Not a file system (an attestation, an artifact): read as a blob.
-        let mut outcome = scanner.scan_blob_at(
-            "",
-            &layer.name,
-            None,
-            modelseal_formats::Blob::Stream(&mut reader),
-            None,
-        );
+        let mut outcome = scanner.scan_blob(SourceBlob {
+            origin: Origin::file(""),
+            name: &layer.name,
+            filter_path: None,
+            provenance: None,
+            data: modelseal_formats::Blob::Stream(&mut reader),
+        });
         let stats = std::mem::take(&mut outcome.stats);
         LayerScan {
             entries: Some(Vec::new()),
@@ -509,7 +515,7 @@ impl IndexWalk<'_> {
 
 /// Scans the configuration's strings as fields of `prefix`.
 fn scan_config(
-    scanner: &Scanner,
+    scanner: &dyn BlobScanner,
     store: &Store,
     prefix: &str,
     plan: &Plan,
@@ -544,7 +550,12 @@ fn scan_config(
             return;
         }
     };
-    let mut found = scanner.scan_fields_at(prefix, &config.fields);
+    let mut found = scanner.scan_fields(
+        Origin::Image {
+            image: prefix.to_owned(),
+        },
+        &config.fields,
+    );
     for finding in &mut found.findings {
         let layer = finding
             .location

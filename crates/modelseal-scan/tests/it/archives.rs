@@ -51,7 +51,12 @@ fn scan_dir(files: &[(&str, Vec<u8>)]) -> ScanOutcome {
     let mut outcome = scanner.scan_paths(&[dir.path().to_path_buf()], &Quiet);
     let prefix = format!("{}/", dir.path().display());
     for finding in &mut outcome.findings {
-        finding.location.path = finding.location.path.trim_start_matches(&prefix).to_owned();
+        let path = finding
+            .location
+            .path()
+            .trim_start_matches(&prefix)
+            .to_owned();
+        finding.location.origin = modelseal_scan::Origin::file(path);
     }
     for problem in &mut outcome.problems {
         problem.path = problem.path.trim_start_matches(&prefix).to_owned();

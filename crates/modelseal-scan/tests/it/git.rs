@@ -74,7 +74,7 @@ fn at<'a>(outcome: &'a ScanOutcome, path_end: &str, rule: &str) -> Vec<&'a Findi
     outcome
         .findings
         .iter()
-        .filter(|f| f.rule == rule && f.location.path.ends_with(path_end))
+        .filter(|f| f.rule == rule && f.location.path().ends_with(path_end))
         .collect()
 }
 
@@ -92,10 +92,10 @@ fn a_removed_secret_names_the_commit_that_introduced_it() {
     assert!(
         finding
             .location
-            .path
+            .path()
             .ends_with(&format!("/history@{}:configs/.env", &introduced[..7])),
         "{}",
-        finding.location.path
+        finding.location.path()
     );
     assert_eq!(finding.location.line, Some(3));
     let provenance = finding.provenance.as_ref().unwrap();
@@ -126,7 +126,7 @@ fn each_blob_is_read_once_and_each_value_reported_once_per_path() {
         outcome
             .findings
             .iter()
-            .all(|f| !f.location.path.contains("backup/.env"))
+            .all(|f| !f.location.path().contains("backup/.env"))
     );
     // src/notify.py holds the token in two versions: the first introduced it.
     let slack = at(&outcome, ":src/notify.py", "slack-bot-token");
@@ -180,7 +180,7 @@ fn branches_stashes_archives_and_pointers() {
         .iter()
         .find(|f| f.location.members == ["run1/train.log"])
         .expect("the token inside logs.tar.gz");
-    assert!(logs.location.path.ends_with(":logs.tar.gz"));
+    assert!(logs.location.path().ends_with(":logs.tar.gz"));
     // Both stashes: refs/stash and the older one in its reflog.
     let stashed: Vec<_> = at(&outcome, ":README.md", "aws-access-key-id");
     assert_eq!(stashed.len(), 2, "{stashed:#?}");
@@ -213,7 +213,7 @@ fn a_bare_repository_reads_the_same_history() {
         at(&outcome, ":configs/.env", "aws-secret-access-key").len(),
         1
     );
-    assert!(outcome.findings[0].location.path.contains("/bare.git@"));
+    assert!(outcome.findings[0].location.path().contains("/bare.git@"));
 }
 
 #[test]
@@ -341,7 +341,7 @@ fn path_allowlists_apply_to_paths_inside_the_repository() {
         outcome
             .findings
             .iter()
-            .all(|f| !f.location.path.contains(":configs/")),
+            .all(|f| !f.location.path().contains(":configs/")),
         "{:#?}",
         outcome.findings
     );
@@ -386,7 +386,7 @@ fn all_objects_reads_dangling_blobs_and_commits() {
         .iter()
         .find(|f| f.rule == "aws-access-key-id")
         .expect("the key in the dangling commit");
-    assert!(dangling_commit.location.path.ends_with(":b.txt"));
+    assert!(dangling_commit.location.path().ends_with(":b.txt"));
     assert_eq!(
         dangling_commit.provenance.as_ref().unwrap().still_present,
         Some(false)
@@ -397,9 +397,9 @@ fn all_objects_reads_dangling_blobs_and_commits() {
         .find(|f| f.rule == "huggingface-user-access-token")
         .expect("the token in the dangling blob");
     assert!(
-        dangling_blob.location.path.contains("@unreachable:"),
+        dangling_blob.location.path().contains("@unreachable:"),
         "{}",
-        dangling_blob.location.path
+        dangling_blob.location.path()
     );
 }
 
@@ -407,7 +407,7 @@ fn all_objects_reads_dangling_blobs_and_commits() {
 fn staged_changes_are_scanned_by_their_added_lines() {
     let outcome = scanner().scan_staged(&fixtures().join("staged")).unwrap();
     assert_eq!(outcome.findings.len(), 1, "{:#?}", outcome.findings);
-    assert_eq!(outcome.findings[0].location.path, "settings.py");
+    assert_eq!(outcome.findings[0].location.path(), "settings.py");
     assert_eq!(outcome.findings[0].location.line, Some(3));
 
     // A secret already committed is not reported again when the file changes.
@@ -435,7 +435,7 @@ fn staged_changes_are_scanned_by_their_added_lines() {
     let found: Vec<(String, &str, Option<u64>)> = outcome
         .findings
         .iter()
-        .map(|f| (f.location.path.clone(), f.rule.as_str(), f.location.line))
+        .map(|f| (f.location.path().clone(), f.rule.as_str(), f.location.line))
         .collect();
     assert_eq!(
         found,

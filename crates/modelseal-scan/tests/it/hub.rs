@@ -128,7 +128,7 @@ fn datasets_spaces_and_revisions() {
     assert!(
         outcome.findings[0]
             .location
-            .path
+            .path()
             .starts_with("hf://datasets/acme/reviews@")
     );
     let outcome = hub::scan_repo(

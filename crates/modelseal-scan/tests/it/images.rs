@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use modelseal_engine::RuleSet;
+use modelseal_scan::Origin;
 use modelseal_scan::filter::Filters;
 use modelseal_scan::pipeline::Quiet;
 use modelseal_scan::{ScanOutcome, ScanSettings, Scanner};
@@ -22,7 +23,13 @@ fn scan(path: &Path) -> ScanOutcome {
     let mut outcome = scanner.scan_paths(&[path.to_path_buf()], &Quiet);
     let prefix = format!("{}/", fixtures().display());
     for finding in &mut outcome.findings {
-        finding.location.path = finding.location.path.replace(&prefix, "");
+        match &mut finding.location.origin {
+            Origin::Layer { image, .. } | Origin::Image { image } => {
+                *image = image.replace(&prefix, "");
+            }
+            Origin::File { path } => *path = path.replace(&prefix, ""),
+            other => panic!("an image's finding from {other:?}"),
+        }
     }
     for problem in &mut outcome.problems {
         problem.path = problem.path.replace(&prefix, "");
@@ -127,7 +134,7 @@ fn images_inside_a_scanned_folder_are_read_as_images() {
         .findings
         .iter()
         .map(|f| {
-            let path = &f.location.path;
+            let path = &f.location.path();
             path[..path.find(['@', '#']).unwrap_or(path.len())].to_owned()
         })
         .collect();
@@ -145,6 +152,6 @@ fn images_inside_a_scanned_folder_are_read_as_images() {
         outcome
             .findings
             .iter()
-            .all(|f| !f.location.path.contains("blobs/"))
+            .all(|f| !f.location.path().contains("blobs/"))
     );
 }

@@ -36,7 +36,7 @@ fn finds_masks_and_locates() {
         .expect("found");
     assert_eq!(finding.location.line, Some(2));
     assert_eq!(finding.location.column, Some(19));
-    assert!(finding.location.path.ends_with("logs/train.log"));
+    assert!(finding.location.path().ends_with("logs/train.log"));
     assert!(finding.masked);
     assert!(!finding.secret.contains(&aws_key()));
     assert!(!finding.snippet.contains(&aws_key()));
@@ -133,7 +133,7 @@ fn stdin_like_streams() {
     let text = format!("export AWS_ACCESS_KEY_ID={}\n", aws_key());
     let outcome = scanner().scan_reader("-", text.as_bytes());
     assert_eq!(outcome.findings.len(), 1);
-    assert_eq!(outcome.findings[0].location.path, "-");
+    assert_eq!(outcome.findings[0].location.path(), "-");
 }
 
 #[test]
@@ -163,7 +163,7 @@ fn non_utf8_names_and_content() {
     assert!(
         outcome.findings[0]
             .location
-            .path
+            .path()
             .contains("caf\u{fffd}-\u{fffd}.log")
     );
     assert!(outcome.problems.is_empty());

@@ -15,7 +15,8 @@ use sha2::{Digest as _, Sha256};
 use super::overlay::{Change, Entry, entry_of, is_bookkeeping};
 use crate::outcome::describe_io;
 use crate::outcome::{ScanOutcome, Stats};
-use crate::pipeline::Scanner;
+use crate::source::{BlobScanner, SourceBlob};
+use modelseal_findings::Origin;
 
 /// Files up to this size are read into memory and hashed, so that a copy in
 /// another layer (or at another path) is scanned once. Larger ones stream.
@@ -31,7 +32,8 @@ pub struct ScannedFile {
     /// `app/.env`, as in [`Entry::path`].
     pub path: String,
     pub digest: Option<[u8; 32]>,
-    /// Findings and problems located at `/app/.env` (relocated per image).
+    /// Findings and problems of the file `/app/.env`, placed in their
+    /// image and layer by [`relocate`].
     pub outcome: ScanOutcome,
 }
 
@@ -69,7 +71,7 @@ pub struct Expect {
 
 /// Reads `layer` (`size` bytes as stored) and scans its files.
 pub fn scan_layer(
-    scanner: &Scanner,
+    scanner: &dyn BlobScanner,
     layer: &mut dyn Read,
     size: u64,
     expect: &Expect,
@@ -86,7 +88,7 @@ pub fn scan_layer(
             return scan;
         }
     };
-    let limits = scanner.settings().limits;
+    let limits = *scanner.limits();
     let compressed = head.starts_with(&[0x1f, 0x8b]) || head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]);
     let cap = if compressed {
         limits
@@ -150,12 +152,12 @@ pub fn scan_layer(
 }
 
 fn walk_tar(
-    scanner: &Scanner,
+    scanner: &dyn BlobScanner,
     reader: &mut dyn Read,
     cache: &ContentCache,
     scan: &mut LayerScan,
 ) -> Vec<Entry> {
-    let limits = scanner.settings().limits;
+    let limits = *scanner.limits();
     let mut entries = Vec::new();
     let read = Rc::new(Cell::new(0u64));
     let mut archive = tar::Archive::new(Counted {
@@ -235,7 +237,7 @@ fn damaged(error: &io::Error) -> String {
 /// Scans one regular file of the layer, or reuses the outcome of the same
 /// content scanned before. An error is the layer's (the tar stream broke).
 fn scan_file(
-    scanner: &Scanner,
+    scanner: &dyn BlobScanner,
     path: &str,
     entry: &mut dyn Read,
     cache: &ContentCache,
@@ -257,8 +259,13 @@ fn scan_file(
     if small.len() as u64 > HASHED_MAX {
         // Large: scanned as it streams, the part already read first.
         let mut whole = Cursor::new(small).chain(entry);
-        let mut outcome =
-            scanner.scan_blob_at(&location, name, None, Blob::Stream(&mut whole), None);
+        let mut outcome = scanner.scan_blob(SourceBlob {
+            origin: Origin::file(location.clone()),
+            name,
+            filter_path: None,
+            provenance: None,
+            data: Blob::Stream(&mut whole),
+        });
         stats.add(&std::mem::take(&mut outcome.stats));
         // A read error inside the file is the layer's: the tar is broken.
         io::copy(&mut whole, &mut io::sink())?;
@@ -271,15 +278,19 @@ fn scan_file(
     let digest: [u8; 32] = Sha256::digest(&small).into();
     let known = cache.seen.lock().expect("cache lock").get(&digest).cloned();
     let outcome = if let Some(known) = known {
-        relocate(&known.1, &known.0, &location)
+        relocate(
+            &known.1,
+            &Origin::file(known.0.clone()),
+            &Origin::file(location.clone()),
+        )
     } else {
-        let mut outcome = scanner.scan_blob_at(
-            &location,
+        let mut outcome = scanner.scan_blob(SourceBlob {
+            origin: Origin::file(location.clone()),
             name,
-            None,
-            Blob::Seekable(&mut Cursor::new(&small)),
-            None,
-        );
+            filter_path: None,
+            provenance: None,
+            data: Blob::Seekable(&mut Cursor::new(&small)),
+        });
         stats.add(&std::mem::take(&mut outcome.stats));
         cache
             .seen
@@ -295,20 +306,22 @@ fn scan_file(
     })
 }
 
-/// Findings and problems found at `from`, moved to `to`.
-pub fn relocate(outcome: &ScanOutcome, from: &str, to: &str) -> ScanOutcome {
+/// Findings and problems of one blob scanned at `from`, moved to `to`: a
+/// copy of a file's content found at another path, a file placed in its
+/// image and layer. Findings take the new origin whole; a problem's text
+/// starts with its blob's origin, which is replaced.
+pub fn relocate(outcome: &ScanOutcome, from: &Origin, to: &Origin) -> ScanOutcome {
     let mut moved = ScanOutcome {
         findings: outcome.findings.clone(),
         problems: outcome.problems.clone(),
         stats: Stats::default(),
     };
     for finding in &mut moved.findings {
-        if let Some(rest) = finding.location.path.strip_prefix(from) {
-            finding.location.path = format!("{to}{rest}");
-        }
+        finding.location.origin = to.clone();
     }
+    let (from, to) = (from.to_string(), to.to_string());
     for problem in &mut moved.problems {
-        if let Some(rest) = problem.path.strip_prefix(from) {
+        if let Some(rest) = problem.path.strip_prefix(&from) {
             problem.path = format!("{to}{rest}");
         }
     }

@@ -9,7 +9,7 @@ use sha2::{Digest as _, Sha256};
 
 use super::*;
 use crate::filter::Filters;
-use crate::pipeline::ScanSettings;
+use crate::pipeline::{ScanSettings, Scanner};
 
 fn hf_token() -> String {
     concat!("hf_", "VxKqPzLmWnRtYbGcHdJf", "NsQaEuIoTkXlMv").to_owned()
