@@ -11,6 +11,7 @@
 //! caller.
 
 pub mod baseline;
+pub mod blob;
 pub mod chunk;
 pub mod config;
 pub mod filter;

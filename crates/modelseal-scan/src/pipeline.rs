@@ -5,15 +5,15 @@
 use std::io::Read;
 use std::path::PathBuf;
 
-use modelseal_engine::{RuleSet, fingerprint};
-use modelseal_findings::{Finding, Location, Origin};
+use modelseal_engine::RuleSet;
+use modelseal_findings::{Location, Origin};
 use modelseal_formats::{Blob, Budget, Limits, Visitor};
 
-use crate::chunk::{DEFAULT_CHUNK, Hit};
-use crate::filter::{Filters, inline_ignored};
-use crate::finding;
+pub use crate::blob::{BlobScanner, Observer, Quiet, SourceBlob};
+use crate::chunk::DEFAULT_CHUNK;
+use crate::filter::Filters;
+use crate::finding::Judge;
 use crate::outcome::ScanOutcome;
-pub use crate::source::{BlobScanner, Observer, Quiet, SourceBlob};
 use crate::source::{WalkOptions, fs};
 
 /// How to scan, as the user asked.
@@ -106,28 +106,13 @@ impl Scanner {
         outcome
     }
 
-    /// The hit's fingerprint, or `None` when a filter accepts it.
-    fn accept(&self, hit: &Hit) -> Option<String> {
-        let rule = self.rules.rule(hit.rule);
-        if inline_ignored(&hit.line_text, &rule.id)
-            || self.filters.value_allowed(&hit.secret)
-            || self.filters.value_allowed(&hit.value)
-        {
-            return None;
+    /// What decides which hits become findings, and how.
+    fn judge(&self) -> Judge<'_> {
+        Judge {
+            rules: &self.rules,
+            filters: &self.filters,
+            show_secrets: self.settings.show_secrets,
         }
-        let print = fingerprint(&rule.id, &hit.secret);
-        (!self.filters.fingerprint_allowed(&print)).then_some(print)
-    }
-
-    /// A finding for an accepted hit.
-    fn finding(&self, location: Location, hit: &Hit, print: String) -> Finding {
-        finding::build(
-            &self.rules,
-            location,
-            hit,
-            print,
-            self.settings.show_secrets,
-        )
     }
 }
 
@@ -145,7 +130,13 @@ impl BlobScanner for Scanner {
             return outcome;
         }
         let budget = Budget::new(self.settings.limits);
-        let mut visitor = BlobScan::new(self, &budget, Location::at(blob.origin), &mut outcome);
+        let mut visitor = BlobScan::new(
+            self.judge(),
+            self.settings.chunk_size,
+            &budget,
+            Location::at(blob.origin),
+            &mut outcome,
+        );
         modelseal_formats::read(blob.name, blob.data, &mut visitor, &budget);
         visitor.finish();
         if !visitor.binary {
@@ -163,7 +154,13 @@ impl BlobScanner for Scanner {
         let mut outcome = ScanOutcome::default();
         let budget = Budget::new(self.settings.limits);
         {
-            let mut visitor = BlobScan::new(self, &budget, Location::at(origin), &mut outcome);
+            let mut visitor = BlobScan::new(
+                self.judge(),
+                self.settings.chunk_size,
+                &budget,
+                Location::at(origin),
+                &mut outcome,
+            );
             for (path, value) in fields {
                 visitor.field(path, value.as_bytes());
             }

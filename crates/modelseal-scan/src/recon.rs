@@ -6,12 +6,12 @@ use std::fmt;
 use modelseal_engine::{Kind, Severity};
 use serde::Serialize;
 
+use crate::blob::{BlobScanner, Observer, Quiet};
 use crate::outcome::{Problem, ScanOutcome};
 use crate::source::InvalidName;
 use crate::source::github::GitHub;
 use crate::source::http::Http;
 use crate::source::hub::{self, Hub, HubRepo, RepoKind};
-use crate::source::{BlobScanner, Observer, Quiet};
 
 /// Whose publications to look at.
 #[derive(Debug, Clone, PartialEq, Eq)]

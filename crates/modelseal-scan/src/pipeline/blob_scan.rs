@@ -8,8 +8,8 @@ use std::io::{Cursor, Read};
 
 use modelseal_formats::{Blob, Budget, Notice, NoticeKind, Visitor, limit_message};
 
-use super::Scanner;
 use crate::chunk::{Hit, scan_stream};
+use crate::finding::Judge;
 use crate::outcome::describe_io;
 use crate::outcome::{Problem, ScanOutcome};
 use modelseal_findings::Location;
@@ -18,7 +18,9 @@ use modelseal_findings::Location;
 const FIELD_BATCH: usize = 1 << 20;
 
 pub(super) struct BlobScan<'a> {
-    scanner: &'a Scanner,
+    judge: Judge<'a>,
+    /// Bytes per chunk when streaming text.
+    chunk_size: usize,
     budget: &'a Budget,
     /// Where this blob is: the file and the members leading to it.
     location: Location,
@@ -33,13 +35,15 @@ pub(super) struct BlobScan<'a> {
 
 impl<'a> BlobScan<'a> {
     pub(super) fn new(
-        scanner: &'a Scanner,
+        judge: Judge<'a>,
+        chunk_size: usize,
         budget: &'a Budget,
         location: Location,
         outcome: &'a mut ScanOutcome,
     ) -> Self {
         BlobScan {
-            scanner,
+            judge,
+            chunk_size,
             budget,
             location,
             outcome,
@@ -56,7 +60,7 @@ impl<'a> BlobScan<'a> {
     }
 
     fn record(&mut self, location: Location, hit: &Hit) {
-        let Some(print) = self.scanner.accept(hit) else {
+        let Some(print) = self.judge.accept(hit) else {
             self.outcome.stats.suppressed += 1;
             return;
         };
@@ -67,7 +71,7 @@ impl<'a> BlobScan<'a> {
         }
         self.first_seen
             .insert(print.clone(), self.outcome.findings.len());
-        let finding = self.scanner.finding(location, hit, print);
+        let finding = self.judge.finding(location, hit, print);
         self.outcome.findings.push(finding);
     }
 
@@ -96,9 +100,9 @@ impl<'a> BlobScan<'a> {
         }
         let mut hits = Vec::new();
         let read = scan_stream(
-            self.scanner.rules(),
+            self.judge.rules,
             Cursor::new(&projection),
-            self.scanner.settings.chunk_size,
+            self.chunk_size,
             |hit| {
                 hits.push(hit);
             },
@@ -150,12 +154,9 @@ impl Visitor for BlobScan<'_> {
         let mut location = self.location.clone();
         location.field = field.map(str::to_owned);
         let mut hits = Vec::new();
-        let result = scan_stream(
-            self.scanner.rules(),
-            text,
-            self.scanner.settings.chunk_size,
-            |hit| hits.push(hit),
-        );
+        let result = scan_stream(self.judge.rules, text, self.chunk_size, |hit| {
+            hits.push(hit);
+        });
         for hit in &hits {
             let mut at = location.clone();
             at.line = Some(hit.line);
@@ -222,7 +223,13 @@ impl Visitor for BlobScan<'_> {
         self.budget.depth.set(depth + 1);
         let base = name.rsplit('/').next().unwrap_or(name);
         {
-            let mut child = BlobScan::new(self.scanner, self.budget, location, self.outcome);
+            let mut child = BlobScan::new(
+                self.judge,
+                self.chunk_size,
+                self.budget,
+                location,
+                self.outcome,
+            );
             modelseal_formats::read(base, blob, &mut child, self.budget);
             child.finish();
         }

@@ -11,7 +11,8 @@ use modelseal_findings::Origin;
 use modelseal_formats::Blob;
 use rayon::prelude::*;
 
-use super::{BlobScanner, Observer, SourceBlob, image};
+use super::image;
+use crate::blob::{BlobScanner, Observer, SourceBlob};
 use crate::filter::FilterPath;
 use crate::outcome::{Problem, ScanOutcome, describe_io};
 

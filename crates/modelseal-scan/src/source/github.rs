@@ -10,9 +10,9 @@ use modelseal_formats::Blob;
 use serde::Deserialize;
 
 use super::http::{Http, HttpError};
+use crate::blob::{BlobScanner, SourceBlob};
 use crate::filter::FilterPath;
 use crate::outcome::{Problem, ScanOutcome};
-use crate::source::{BlobScanner, SourceBlob};
 use modelseal_findings::{Origin, Provenance};
 
 /// The API used when `GITHUB_API_URL` is not set.

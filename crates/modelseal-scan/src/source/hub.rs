@@ -13,10 +13,10 @@ use rayon::prelude::*;
 use serde::Deserialize;
 
 use super::http::{Http, HttpError, RemoteFile};
+use crate::blob::{BlobScanner, Observer, SourceBlob};
 use crate::filter::FilterPath;
 use crate::outcome::{Problem, ScanOutcome};
 use crate::source::InvalidName;
-use crate::source::{BlobScanner, Observer, SourceBlob};
 use modelseal_findings::{Origin, Provenance};
 
 /// The hub used when `HF_ENDPOINT` is not set.

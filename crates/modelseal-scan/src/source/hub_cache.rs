@@ -11,9 +11,9 @@ use modelseal_formats::Blob;
 use rayon::prelude::*;
 
 use super::hub::{HubRepo, RepoKind, hf_home};
+use crate::blob::{BlobScanner, Observer, SourceBlob};
 use crate::filter::FilterPath;
 use crate::outcome::{Problem, ScanOutcome};
-use crate::source::{BlobScanner, Observer, SourceBlob};
 use modelseal_findings::{Origin, Provenance};
 
 /// One repository in the cache.

@@ -27,9 +27,9 @@ use modelseal_formats::Limits;
 use rayon::prelude::*;
 use sha2::{Digest as _, Sha256};
 
+use crate::blob::{BlobScanner, SourceBlob};
 use crate::outcome::describe_io;
 use crate::outcome::{Problem, ScanOutcome};
-use crate::source::{BlobScanner, SourceBlob};
 use layer::{ContentCache, Expect, LayerScan, hex, relocate, scan_layer, unhex};
 use modelseal_findings::{Origin, Provenance};
 use overlay::Stack;

@@ -24,9 +24,9 @@ use modelseal_findings::{Finding, Origin, Provenance};
 
 use super::history::{self, GitBlob, History};
 use super::{GitError, GitOptions, short, staged};
+use crate::blob::{BlobScanner, SourceBlob};
 use crate::filter::FilterPath;
 use crate::outcome::{Problem, ScanOutcome};
-use crate::source::{BlobScanner, SourceBlob};
 
 /// Findings per blob, kept apart until the history is put in order.
 #[derive(Default)]

@@ -13,9 +13,9 @@ use modelseal_formats::{Blob, Metered, limit_message};
 use sha2::{Digest as _, Sha256};
 
 use super::overlay::{Change, Entry, entry_of, is_bookkeeping};
+use crate::blob::{BlobScanner, SourceBlob};
 use crate::outcome::describe_io;
 use crate::outcome::{ScanOutcome, Stats};
-use crate::source::{BlobScanner, SourceBlob};
 use modelseal_findings::Origin;
 
 /// Files up to this size are read into memory and hashed, so that a copy in
