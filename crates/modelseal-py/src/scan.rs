@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use modelseal_engine::Severity;
 use modelseal_scan::pipeline::Quiet;
+use modelseal_scan::source::git::GitError;
+use modelseal_scan::source::input::{self, InputError, InputOptions, ReadOptions};
 use modelseal_scan::{
     BaselineChoice, Built, Finding, LoadedConfig, Problem, ScanSettings, SetupError, Stats,
 };
@@ -39,11 +41,55 @@ pub struct ScanRequest {
     pub show_secrets: bool,
 }
 
-/// Scans a file or folder and returns the report, or a message saying why
-/// the scan could not start (a bad configuration, rules or baseline).
-pub fn run(request: &ScanRequest) -> Result<Report, SetupError> {
-    let config =
-        LoadedConfig::resolve(request.config.as_deref(), request.no_config, &request.path)?;
+/// Why a scan could not start.
+#[derive(Debug)]
+pub enum ScanPathError {
+    Input(InputError),
+    Setup(SetupError),
+    Git(GitError),
+}
+
+impl std::fmt::Display for ScanPathError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ScanPathError::Input(e) => e.fmt(f),
+            ScanPathError::Setup(e) => e.fmt(f),
+            ScanPathError::Git(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for ScanPathError {}
+
+impl From<InputError> for ScanPathError {
+    fn from(e: InputError) -> Self {
+        ScanPathError::Input(e)
+    }
+}
+
+impl From<SetupError> for ScanPathError {
+    fn from(e: SetupError) -> Self {
+        ScanPathError::Setup(e)
+    }
+}
+
+impl From<GitError> for ScanPathError {
+    fn from(e: GitError) -> Self {
+        ScanPathError::Git(e)
+    }
+}
+
+/// Scans a file, folder, git repository or hub repository and returns the
+/// report, or why the scan could not start (a bad input name, configuration,
+/// rules or baseline).
+pub fn run(request: &ScanRequest) -> Result<Report, ScanPathError> {
+    let inputs = input::resolve(std::slice::from_ref(&request.path), InputOptions::default())?;
+    let config = LoadedConfig::resolve(
+        request.config.as_deref(),
+        request.no_config,
+        &input::config_start(&inputs),
+    )
+    .map_err(SetupError::from)?;
     let settings = ScanSettings {
         show_secrets: request.show_secrets,
         ..ScanSettings::default()
@@ -52,7 +98,11 @@ pub fn run(request: &ScanRequest) -> Result<Report, SetupError> {
         value: scanner,
         warnings,
     } = config.scanner(settings, &BaselineChoice::Configured)?;
-    let outcome = scanner.scan_paths(std::slice::from_ref(&request.path), &Quiet);
+    let read = ReadOptions {
+        hub_offline: ReadOptions::hub_offline_from_env(),
+        ..ReadOptions::default()
+    };
+    let outcome = input::scan(&scanner, &inputs, &read, &Quiet)?;
     Ok(Report {
         findings: outcome.findings,
         problems: outcome.problems,

@@ -237,3 +237,25 @@ def test_a_git_lfs_pointer_is_a_notice_not_a_problem(tmp_path):
     assert [n.kind for n in result.notices] == ["skip"]
     assert result.notices[0].path.endswith("model.safetensors")
     assert "Git LFS pointer" in result.notices[0].message
+
+
+def test_a_hub_name_is_read_from_the_local_cache_offline(tmp_path, monkeypatch):
+    # The same decision as `modelseal scan hf://acme/sentiment`: with
+    # HF_HUB_OFFLINE set, the hub's own cache layout is read, no network.
+    commit = "3f2a9c1d0e4b5a6978877665544332211f0e9d8c"
+    repo = tmp_path / "hub" / "models--acme--sentiment"
+    snapshot = repo / "snapshots" / commit
+    snapshot.mkdir(parents=True)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(commit)
+    (snapshot / "train.log").write_text(f"step 1\nlogin with hub token {HF_TOKEN}\n")
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    result = modelseal.scan_path("hf://acme/sentiment", no_config=True)
+    assert result.complete
+    (hf,) = [f for f in result if f.rule == "huggingface-user-access-token"]
+    assert str(hf.location) == "hf://acme/sentiment@3f2a9c1:train.log:2:22"
+    assert HF_TOKEN not in str(hf.secret)
+
+    with pytest.raises(ValueError, match="hf://a/b/c"):
+        modelseal.scan_path("hf://a/b/c", no_config=True)

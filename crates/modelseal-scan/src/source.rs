@@ -20,6 +20,8 @@ pub mod hub;
 pub mod hub_cache;
 pub mod image;
 
+pub mod input;
+
 pub use fs::{FileEntry, WalkOptions, walk};
 
 /// An input that names nothing modelseal can read (`hf://a/b/c`, `xx:org`).

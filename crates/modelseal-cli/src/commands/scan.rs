@@ -1,16 +1,13 @@
 //! `modelseal scan`.
 
 use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use modelseal_engine::Severity;
 use modelseal_report::{Format, HumanOptions, ScanReport};
 use modelseal_scan::source::WalkOptions;
-use modelseal_scan::source::git::{self, GitOptions};
-use modelseal_scan::source::http::Http;
-use modelseal_scan::source::hub::{self, Hub, HubRepo};
-use modelseal_scan::source::hub_cache;
+use modelseal_scan::source::git::GitOptions;
+use modelseal_scan::source::input::{self, Input, InputOptions, ReadOptions};
 use modelseal_scan::{
     Baseline, BaselineChoice, Problem, ProblemKind, ScanOutcome, ScanSettings, Scanner,
 };
@@ -37,23 +34,17 @@ fn run_input(args: &ScanArgs, staged: bool) -> Result<Code> {
             .build_global()
             .context("cannot start worker threads")?;
     }
-    let reads_stdin = args.paths.iter().any(|p| p == Path::new("-"));
-    if reads_stdin && args.paths.len() > 1 {
-        bail!("`-` (standard input) cannot be combined with other paths");
-    }
-    let (hub_names, paths): (Vec<&PathBuf>, Vec<&PathBuf>) = args
-        .paths
-        .iter()
-        .partition(|p| p.to_str().is_some_and(HubRepo::is_hub));
-    let hub_repos = hub_names
-        .iter()
-        .map(|p| HubRepo::parse(&p.to_string_lossy()))
-        .collect::<Result<Vec<_>, _>>()?;
-    let paths: Vec<PathBuf> = paths.into_iter().cloned().collect();
-    let start = match paths.first() {
-        Some(path) if !reads_stdin => path.clone(),
-        _ => PathBuf::from("."),
+    let inputs = if staged {
+        vec![Input::Staged(args.paths[0].clone())]
+    } else {
+        input::resolve(
+            &args.paths,
+            InputOptions {
+                git_history: args.git,
+            },
+        )?
     };
+    let start = input::config_start(&inputs);
     let config = setup::load_config(args.config.as_deref(), args.no_config, &start)?;
     let baseline = match (&args.baseline, &args.write_baseline) {
         // Writing a baseline records everything found now.
@@ -70,14 +61,18 @@ fn run_input(args: &ScanArgs, staged: bool) -> Result<Code> {
     };
     let scanner = setup::scanner(&config, settings, &baseline)?;
 
-    let mut outcome = if staged {
-        scanner.scan_staged(&args.paths[0])?
-    } else if reads_stdin {
-        let stdin = std::io::stdin();
-        scanner.scan_reader("-", stdin.lock())
-    } else {
-        scan_sources(args, &paths, &hub_repos, &scanner)?
+    let read = ReadOptions {
+        walk: scanner.settings().walk,
+        git: GitOptions {
+            all_objects: args.all_objects,
+            since: args.since.clone(),
+        },
+        hub_offline: ReadOptions::hub_offline_from_env(),
     };
+    let progress = Progress::new(!args.no_progress);
+    let scanned = input::scan(&scanner, &inputs, &read, &progress);
+    progress.finish();
+    let mut outcome = scanned?;
     let min_severity: Severity = args.min_severity.into();
     outcome.findings.retain(|f| f.severity >= min_severity);
 
@@ -118,76 +113,6 @@ pub(crate) fn tell_problems(problems: &[Problem]) {
         };
         eprintln!("{label}: {}: {}", problem.path, problem.message);
     }
-}
-
-/// Folders and files as they are on disk (a hub cache folder read the
-/// hub's way), git histories (with `--git`, or for a bare repository), and
-/// hub repositories.
-fn scan_sources(
-    args: &ScanArgs,
-    paths: &[PathBuf],
-    hub_repos: &[HubRepo],
-    scanner: &Scanner,
-) -> Result<ScanOutcome> {
-    let (repositories, paths): (Vec<&PathBuf>, Vec<&PathBuf>) = paths
-        .iter()
-        .partition(|path| args.git || git::is_bare_repository(path));
-    let (caches, plain): (Vec<_>, Vec<_>) = paths
-        .into_iter()
-        .map(|p| (p, hub_cache::cached_repos(p)))
-        .partition(|(_, cached)| cached.is_some());
-    let plain: Vec<PathBuf> = plain.into_iter().map(|(p, _)| p.clone()).collect();
-    let progress = Progress::new(!args.no_progress);
-    let mut outcome = if plain.is_empty() {
-        ScanOutcome::default()
-    } else {
-        scanner.scan_paths(&plain, &progress)
-    };
-    for cached in caches.into_iter().filter_map(|(_, c)| c).flatten() {
-        outcome = outcome.merge(hub_cache::scan_cached(scanner, &cached, &progress));
-    }
-    if !hub_repos.is_empty() {
-        outcome = outcome.merge(scan_hub(scanner, hub_repos, &progress));
-    }
-    progress.finish();
-    let options = GitOptions {
-        all_objects: args.all_objects,
-        since: args.since.clone(),
-    };
-    for repository in repositories {
-        let history = scanner.scan_git(repository, &options)?;
-        outcome = outcome.merge(history);
-    }
-    outcome.sort();
-    Ok(outcome)
-}
-
-/// Hub repositories over the network, or from the local cache when
-/// `HF_HUB_OFFLINE` is set (as the hub's own client does).
-fn scan_hub(scanner: &Scanner, repos: &[HubRepo], progress: &Progress) -> ScanOutcome {
-    let offline = std::env::var("HF_HUB_OFFLINE")
-        .is_ok_and(|v| matches!(v.as_str(), "1" | "true" | "TRUE" | "yes"));
-    let mut outcome = ScanOutcome::default();
-    if offline {
-        for repo in repos {
-            match hub_cache::find_cached(repo) {
-                Some(cached) => {
-                    outcome = outcome.merge(hub_cache::scan_cached(scanner, &cached, progress));
-                }
-                None => outcome.problems.push(Problem::new(
-                    repo.display(),
-                    "HF_HUB_OFFLINE is set and the local hub cache does not hold this repository",
-                )),
-            }
-        }
-        return outcome;
-    }
-    let hub = Hub::from_env(Http::new());
-    for repo in repos {
-        outcome = outcome.merge(hub::scan_repo(scanner, &hub, repo, progress));
-    }
-    outcome.stats.bytes_transferred = hub.http().transferred();
-    outcome
 }
 
 pub(crate) fn exit_code(

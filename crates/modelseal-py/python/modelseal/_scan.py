@@ -273,7 +273,11 @@ def scan_path(
     no_config: bool = False,
     show_secrets: bool = False,
 ) -> ScanResult:
-    """Scans a file or folder the way ``modelseal scan PATH`` does.
+    """Scans a file or folder the way ``modelseal scan PATH`` does; also a
+    local hub cache folder, a bare git repository (its full history), or a
+    hub repository named ``hf://org/name[@revision]`` (read over the
+    network through ``HF_ENDPOINT``, or from the local cache when
+    ``HF_HUB_OFFLINE`` is set).
 
     The same readers (archives, pickles, safetensors, GGUF, ONNX, notebooks,
     TensorBoard, ...), rules, allowlists, inline ``modelseal:ignore``
@@ -291,7 +295,7 @@ def scan_path(
         ValueError: the configuration, its rules or its baseline is invalid.
     """
     target = os.fspath(path)
-    if not os.path.lexists(target):
+    if not target.startswith("hf://") and not os.path.lexists(target):
         raise FileNotFoundError(errno.ENOENT, "no such file or folder", target)
     report = json.loads(
         _native.scan_path(

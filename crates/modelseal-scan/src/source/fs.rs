@@ -1,4 +1,4 @@
-//! Files and folders on disk: walked (hidden files included, symbolic
+//! Files and folders on disk, and standard input: walked (hidden files included, symbolic
 //! links followed once, `.gitignore` only when asked), each file read through
 //! the format readers, container images among them (an OCI layout folder, a
 //! `docker save` tar, an OCI layout tar) read layer by layer by
@@ -36,6 +36,23 @@ pub fn scan_paths(
         })
         .reduce(ScanOutcome::default, ScanOutcome::merge);
     outcome.problems.extend(problems);
+    outcome.sort();
+    outcome
+}
+
+/// Scans standard input as one stream, named `-` in findings.
+pub fn scan_stdin(scanner: &dyn BlobScanner) -> ScanOutcome {
+    let stdin = std::io::stdin();
+    let mut reader = stdin.lock();
+    let mut outcome = scanner.scan_blob(SourceBlob {
+        origin: Origin::Stream {
+            name: "-".to_owned(),
+        },
+        name: "-",
+        filter_path: None,
+        provenance: None,
+        data: Blob::Stream(&mut reader),
+    });
     outcome.sort();
     outcome
 }
