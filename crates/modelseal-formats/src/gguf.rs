@@ -18,7 +18,8 @@
 use std::fmt::Write as _;
 use std::io::{self, Read};
 
-use crate::limits::{Budget, limit_message};
+use crate::limits::Budget;
+use crate::reading;
 use crate::visitor::{Notice, NoticeKind, Visitor};
 
 const MAGIC: &[u8; 4] = b"GGUF";
@@ -94,17 +95,16 @@ pub fn read(name: &str, reader: &mut dyn Read, visitor: &mut dyn Visitor, budget
     ));
 }
 
-/// Why reading stopped.
+/// Why reading stopped: the file ends (what that means depends on where:
+/// the callers say), or the notice to leave.
 enum Stop {
-    /// The file ends.
     End,
-    Io(io::Error),
-    Notice(NoticeKind, String),
+    Notice(reading::Stop),
 }
 
 impl Stop {
     fn corrupt(message: String) -> Stop {
-        Stop::Notice(NoticeKind::Corrupt, message)
+        Stop::Notice(reading::Stop::corrupt(message))
     }
 }
 
@@ -119,15 +119,20 @@ impl Input<'_> {
     /// Whether `bytes` more may be read.
     fn room(&self, bytes: u64) -> Result<(), Stop> {
         if self.offset.saturating_add(bytes) > self.limit {
-            return Err(Stop::Notice(
-                NoticeKind::Limit,
-                format!(
-                    "the metadata is larger than max_segment ({} bytes); stopped at offset {}",
-                    self.limit, self.offset
-                ),
-            ));
+            return Err(Stop::Notice(reading::Stop::limit(format!(
+                "the metadata is larger than max_segment ({} bytes); stopped at offset {}",
+                self.limit, self.offset
+            ))));
         }
         Ok(())
+    }
+
+    /// An I/O error met here.
+    fn unreadable(&self, error: &io::Error) -> Stop {
+        let offset = self.offset;
+        Stop::Notice(reading::Stop::from_io(error, || {
+            format!("cannot read at offset {offset}: {error}")
+        }))
     }
 
     fn fill(&mut self, buf: &mut [u8]) -> Result<(), Stop> {
@@ -143,7 +148,7 @@ impl Input<'_> {
                     self.offset += n as u64;
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(Stop::Io(e)),
+                Err(e) => return Err(self.unreadable(&e)),
             }
         }
         Ok(())
@@ -181,7 +186,7 @@ impl Input<'_> {
         let got = (&mut self.inner)
             .take(len)
             .read_to_end(&mut buf)
-            .map_err(Stop::Io)?;
+            .map_err(|e| self.unreadable(&e))?;
         self.offset += got as u64;
         if (got as u64) < len {
             return Err(Stop::End);
@@ -192,7 +197,8 @@ impl Input<'_> {
     /// Reads past `len` bytes without keeping them.
     fn skip(&mut self, len: u64) -> Result<(), Stop> {
         self.room(len)?;
-        let got = io::copy(&mut (&mut self.inner).take(len), &mut io::sink()).map_err(Stop::Io)?;
+        let got = io::copy(&mut (&mut self.inner).take(len), &mut io::sink())
+            .map_err(|e| self.unreadable(&e))?;
         self.offset += got;
         if got < len {
             return Err(Stop::End);
@@ -223,25 +229,20 @@ impl Gguf<'_, '_> {
         match version {
             2 | 3 => {}
             1 => {
-                return Err(Stop::Notice(
-                    NoticeKind::Unsupported,
-                    "GGUF version 1 (the 2023 draft with 32-bit lengths) is not read".to_owned(),
-                ));
+                return Err(Stop::Notice(reading::Stop::unsupported(
+                    "GGUF version 1 (the 2023 draft with 32-bit lengths) is not read",
+                )));
             }
             v if v.trailing_zeros() >= 16 && (1..=3).contains(&v.swap_bytes()) => {
-                return Err(Stop::Notice(
-                    NoticeKind::Unsupported,
-                    format!(
-                        "a big-endian GGUF file (version {} byte-swapped): only little-endian files are read",
-                        v.swap_bytes()
-                    ),
-                ));
+                return Err(Stop::Notice(reading::Stop::unsupported(format!(
+                    "a big-endian GGUF file (version {} byte-swapped): only little-endian files are read",
+                    v.swap_bytes()
+                ))));
             }
             v => {
-                return Err(Stop::Notice(
-                    NoticeKind::Unsupported,
-                    format!("GGUF version {v} is not read (versions 2 and 3 are)"),
-                ));
+                return Err(Stop::Notice(reading::Stop::unsupported(format!(
+                    "GGUF version {v} is not read (versions 2 and 3 are)"
+                ))));
             }
         }
         let tensors = self.input.u64()?;
@@ -257,7 +258,7 @@ impl Gguf<'_, '_> {
                     "declares {keys} keys; stopped at offset {}, in key {index}: the file ends there",
                     self.input.offset
                 )),
-                other => other,
+                notice @ Stop::Notice(_) => notice,
             })?;
         }
         Ok(())
@@ -305,13 +306,10 @@ impl Gguf<'_, '_> {
 
     fn array(&mut self, path: &mut String, projected: bool, depth: u32) -> Result<(), Stop> {
         if depth >= MAX_NESTING {
-            return Err(Stop::Notice(
-                NoticeKind::Limit,
-                format!(
-                    "`{path}`: arrays nested more than {MAX_NESTING} deep at offset {}; stopped",
-                    self.input.offset
-                ),
-            ));
+            return Err(Stop::Notice(reading::Stop::limit(format!(
+                "`{path}`: arrays nested more than {MAX_NESTING} deep at offset {}; stopped",
+                self.input.offset
+            ))));
         }
         let at = self.input.offset;
         let item_type = self.input.u32()?;
@@ -414,22 +412,13 @@ impl Gguf<'_, '_> {
     }
 
     fn stopped(&mut self, stop: Stop) {
-        let offset = self.input.offset;
-        let (kind, message) = match stop {
-            Stop::End => (
-                NoticeKind::Corrupt,
-                format!("the file ends at offset {offset}"),
-            ),
-            Stop::Io(e) => match limit_message(&e) {
-                Some(message) => (NoticeKind::Limit, message),
-                None => (
-                    NoticeKind::Corrupt,
-                    format!("cannot read at offset {offset}: {e}"),
-                ),
-            },
-            Stop::Notice(kind, message) => (kind, message),
+        let stop = match stop {
+            Stop::End => {
+                reading::Stop::corrupt(format!("the file ends at offset {}", self.input.offset))
+            }
+            Stop::Notice(stop) => stop,
         };
-        self.visitor.notice(Notice::new(kind, None, message));
+        self.visitor.notice(stop.notice());
     }
 }
 

@@ -15,9 +15,9 @@ mod onnx;
 mod pickle;
 mod protobuf;
 mod pyc;
+mod reading;
 mod recognize;
 mod safetensors;
-mod sevenzip;
 mod sniff;
 mod sqlite;
 mod tfevents;
@@ -98,8 +98,8 @@ fn dispatch(
         Kind::Notebook => notebook::read(name, blob.reader(), visitor, budget),
         Kind::Pyc => pyc::read(name, blob.reader(), visitor, budget),
         Kind::SevenZip => match blob {
-            Blob::Seekable(reader) => sevenzip::read(reader, visitor, budget),
-            Blob::Stream(reader) => sevenzip::read_stream(reader, visitor, budget),
+            Blob::Seekable(reader) => archive::sevenzip::read(reader, visitor, budget),
+            Blob::Stream(reader) => archive::sevenzip::read_stream(reader, visitor, budget),
         },
         Kind::Sqlite => sqlite::read(blob, visitor, budget),
         Kind::Wandb => wandb::read(name, blob.reader(), visitor, budget),

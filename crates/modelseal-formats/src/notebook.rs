@@ -24,18 +24,13 @@ use std::io::{Cursor, Read};
 
 use serde_json::{Map, Value};
 
-use crate::limits::{Budget, limit_message};
+use crate::limits::Budget;
+use crate::reading::{Allowance, Stop, path_text};
 use crate::visitor::{Notice, NoticeKind, Visitor};
 
 /// Bytes of a field path; longer ones are cut (with `…`) before their
 /// children are added, so deep or long keys cannot make paths quadratic.
 const MAX_PATH: usize = 512;
-
-/// Bytes reported (paths, values and text) per byte of notebook, plus
-/// [`REPORT_ALLOWANCE`]: deep paths over many short strings, or indented
-/// JSON of deeply nested arrays, cannot turn a notebook into gigabytes.
-const REPORT_FACTOR: u64 = 16;
-const REPORT_ALLOWANCE: u64 = 1 << 20;
 
 /// JSON nesting followed. `serde_json` already refuses more than 128
 /// levels; this keeps the bound visible here.
@@ -67,11 +62,7 @@ pub fn read(_name: &str, reader: &mut dyn Read, visitor: &mut dyn Visitor, budge
     let limit = budget.limits.max_segment.min(MAX_PARSED);
     let mut data = Vec::new();
     if let Err(e) = reader.take(limit.saturating_add(1)).read_to_end(&mut data) {
-        let notice = match limit_message(&e) {
-            Some(message) => Notice::new(NoticeKind::Limit, None, message),
-            None => Notice::new(NoticeKind::Corrupt, None, format!("cannot read: {e}")),
-        };
-        visitor.notice(notice);
+        visitor.notice(Stop::unreadable(&e).notice());
         return;
     }
     if data.len() as u64 > limit {
@@ -111,10 +102,7 @@ pub fn read(_name: &str, reader: &mut dyn Read, visitor: &mut dyn Visitor, budge
     let mut walk = Walk {
         visitor,
         binaries: 0,
-        left: (data.len() as u64)
-            .saturating_mul(REPORT_FACTOR)
-            .saturating_add(REPORT_ALLOWANCE),
-        stopped: false,
+        allowance: Allowance::of(data.len() as u64),
     };
     walk.notebook(notebook);
     if walk.binaries > 0 {
@@ -133,10 +121,10 @@ struct Walk<'v> {
     visitor: &'v mut dyn Visitor,
     /// Binary outputs and attachments skipped.
     binaries: u64,
-    /// Bytes that may still be reported.
-    left: u64,
-    /// Set once `left` ran out (and said so).
-    stopped: bool,
+    /// Bytes of paths, values and text that may still be reported: deep
+    /// paths over many short strings, or indented JSON of deeply nested
+    /// arrays, cannot turn a notebook into gigabytes.
+    allowance: Allowance,
 }
 
 impl Walk<'_> {
@@ -296,7 +284,7 @@ impl Walk<'_> {
             Value::Object(_) | Value::Array(_) => {
                 let mut json = Capped {
                     bytes: Vec::new(),
-                    room: usize::try_from(self.left).unwrap_or(usize::MAX),
+                    room: usize::try_from(self.allowance.left()).unwrap_or(usize::MAX),
                 };
                 if serde_json::to_writer_pretty(&mut json, value).is_err() {
                     self.spend(u64::MAX);
@@ -338,28 +326,26 @@ impl Walk<'_> {
     /// Takes `bytes` from what may still be reported; false (and a notice,
     /// the first time) once that has run out.
     fn spend(&mut self, bytes: impl TryInto<u64>) -> bool {
-        if self.stopped {
+        if self.allowance.exhausted() {
             return false;
         }
-        let bytes = bytes.try_into().unwrap_or(u64::MAX);
-        if bytes > self.left {
-            self.stopped = true;
-            self.visitor.notice(Notice::new(
-                NoticeKind::Limit,
-                None,
-                format!(
-                    "what the notebook holds adds up to more than {REPORT_FACTOR} times its size (deeply nested keys or JSON?): the rest is not reported"
-                ),
-            ));
-            return false;
+        if self.allowance.spend(bytes.try_into().unwrap_or(u64::MAX)) {
+            return true;
         }
-        self.left -= bytes;
-        true
+        self.visitor.notice(Notice::new(
+            NoticeKind::Limit,
+            None,
+            format!(
+                "what the notebook holds adds up to more than {} times its size (deeply nested keys or JSON?): the rest is not reported",
+                Allowance::FACTOR
+            ),
+        ));
+        false
     }
 
     /// Every string inside `value`, each as a field under its path.
     fn fields(&mut self, path: &str, value: &Value, depth: usize) {
-        if depth > MAX_DEPTH || self.stopped {
+        if depth > MAX_DEPTH || self.allowance.exhausted() {
             return;
         }
         match value {
@@ -425,14 +411,7 @@ fn child(path: &str, key: &str) -> String {
 }
 
 fn cut(path: &str) -> String {
-    if path.len() <= MAX_PATH {
-        return path.to_owned();
-    }
-    let mut end = MAX_PATH;
-    while !path.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &path[..end])
+    path_text(path.as_bytes(), MAX_PATH)
 }
 
 #[cfg(test)]

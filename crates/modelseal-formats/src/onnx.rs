@@ -21,7 +21,8 @@
 use std::io::{BufReader, Read};
 
 use crate::limits::Budget;
-use crate::protobuf::{Out, Result, Value, Walker};
+use crate::protobuf::{Out, Value, Walker};
+use crate::reading::Result;
 use crate::visitor::{Notice, NoticeKind, Visitor};
 
 /// Sub-messages walked inside each other: graphs nest through `If`/`Loop`

@@ -12,7 +12,7 @@
 
 use std::io::{self, BufRead};
 
-use crate::limits::limit_message;
+use crate::reading::{Result, Stop, Values, path_text};
 use crate::visitor::{Notice, NoticeKind, Visitor};
 
 /// The value of one field as the wire carries it. A `Len` field's payload is
@@ -32,36 +32,6 @@ pub(crate) struct Field {
     pub number: u32,
     pub value: Value,
 }
-
-/// Why a walk stopped.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Stop {
-    pub kind: NoticeKind,
-    pub message: String,
-}
-
-impl Stop {
-    pub fn corrupt(message: impl Into<String>) -> Self {
-        Stop {
-            kind: NoticeKind::Corrupt,
-            message: message.into(),
-        }
-    }
-
-    /// An I/O error met at byte `at`: a limit stopping a metered read, or
-    /// data that cannot be read.
-    pub fn io(error: &io::Error, at: u64) -> Self {
-        match limit_message(error) {
-            Some(message) => Stop {
-                kind: NoticeKind::Limit,
-                message,
-            },
-            None => Stop::corrupt(format!("cannot read past byte {at}: {error}")),
-        }
-    }
-}
-
-pub(crate) type Result<T> = std::result::Result<T, Stop>;
 
 /// Field numbers are at most 2^29 - 1.
 const MAX_FIELD_NUMBER: u64 = (1 << 29) - 1;
@@ -338,24 +308,19 @@ fn truncated(at: u64, declared: u64, got: u64) -> Stop {
 /// the count of values reported and of those it passed over.
 pub(crate) struct Out<'v> {
     pub visitor: &'v mut dyn Visitor,
-    reported: u64,
-    max_values: u64,
+    values: Values,
     max_path_len: usize,
     /// Strings longer than `max_segment`, skipped.
     too_long: u64,
-    /// Values past `max_values`, dropped.
-    dropped: u64,
 }
 
 impl<'v> Out<'v> {
     pub fn new(visitor: &'v mut dyn Visitor, max_values: u64, max_path_len: usize) -> Self {
         Out {
             visitor,
-            reported: 0,
-            max_values,
+            values: Values::new(max_values),
             max_path_len,
             too_long: 0,
-            dropped: 0,
         }
     }
 
@@ -371,19 +336,7 @@ impl<'v> Out<'v> {
 
     /// Reports one value (empty ones are not worth a line).
     pub fn value(&mut self, path: &str, value: &[u8]) {
-        if value.is_empty() {
-            return;
-        }
-        if self.reported >= self.max_values {
-            self.dropped += 1;
-            return;
-        }
-        self.reported += 1;
-        if value.contains(&b'\n') {
-            self.visitor.text(Some(path), &mut &value[..]);
-        } else {
-            self.visitor.field(path, value);
-        }
+        self.values.report(self.visitor, path, value);
     }
 
     /// Reads the `Len` payload just announced as a key/value entry
@@ -423,8 +376,7 @@ impl<'v> Out<'v> {
     /// Reports a stop, then what was passed over: call once, at the end.
     pub fn finish(self, stop: Option<Stop>, too_deep: u64, max_depth: usize) {
         if let Some(stop) = stop {
-            self.visitor
-                .notice(Notice::new(stop.kind, None, stop.message));
+            self.visitor.notice(stop.notice());
         }
         if too_deep > 0 {
             self.visitor.notice(Notice::new(
@@ -443,32 +395,10 @@ impl<'v> Out<'v> {
                 ),
             ));
         }
-        if self.dropped > 0 {
-            self.visitor.notice(Notice::new(
-                NoticeKind::Limit,
-                None,
-                format!(
-                    "more than {} strings: {} more were not reported",
-                    self.max_values, self.dropped
-                ),
-            ));
+        if let Some(dropped) = self.values.dropped("strings") {
+            self.visitor.notice(dropped);
         }
     }
-}
-
-/// `raw` as text for a path: lossy UTF-8, at most `max` bytes (cut on a
-/// character boundary, marked with `…`).
-pub(crate) fn path_text(raw: &[u8], max: usize) -> String {
-    let mut text = String::from_utf8_lossy(raw).into_owned();
-    if text.len() > max {
-        let mut cut = max;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        text.truncate(cut);
-        text.push('…');
-    }
-    text
 }
 
 #[cfg(test)]

@@ -23,7 +23,8 @@ use std::fmt::Write as _;
 use std::io::Read;
 use std::rc::Rc;
 
-use crate::limits::{Budget, limit_message};
+use crate::limits::Budget;
+use crate::reading::{self, Allowance, path_text, prefix};
 use crate::visitor::{Notice, NoticeKind, Visitor};
 use marshal::{CO_OPTIMIZED, Code, Layout, Stop, Value, Walker};
 
@@ -38,12 +39,6 @@ const MIN_CONST_LEN: usize = 4;
 /// that from multiplying.
 const MAX_CONSTS: usize = 100_000;
 
-/// Bytes reported (paths and values) per byte of bytecode, plus
-/// [`REPORT_ALLOWANCE`]: references let one long string stand for itself
-/// many times over.
-const REPORT_FACTOR: u64 = 16;
-const REPORT_ALLOWANCE: u64 = 1 << 20;
-
 /// Tuples of constants nested in each other.
 const MAX_CONST_DEPTH: usize = 16;
 
@@ -55,11 +50,7 @@ pub fn read(_name: &str, reader: &mut dyn Read, visitor: &mut dyn Visitor, budge
     let limit = budget.limits.max_segment;
     let mut data = Vec::new();
     if let Err(e) = reader.take(limit.saturating_add(1)).read_to_end(&mut data) {
-        let notice = match limit_message(&e) {
-            Some(message) => Notice::new(NoticeKind::Limit, None, message),
-            None => Notice::new(NoticeKind::Corrupt, None, format!("cannot read: {e}")),
-        };
-        visitor.notice(notice);
+        visitor.notice(reading::Stop::unreadable(&e).notice());
         return;
     }
     let cut = data.len() as u64 > limit;
@@ -72,9 +63,8 @@ pub fn read(_name: &str, reader: &mut dyn Read, visitor: &mut dyn Visitor, budge
 
     let mut walker = Walker::new(&data, HEADER_LEN, layout);
     let outcome = walker.walk();
-    let allowance = (data.len() as u64)
-        .saturating_mul(REPORT_FACTOR)
-        .saturating_add(REPORT_ALLOWANCE);
+    // References let one long string stand for itself many times over.
+    let allowance = Allowance::of(data.len() as u64);
     report(&walker.into_codes(), allowance, visitor);
 
     if cut {
@@ -164,7 +154,7 @@ fn version_guess(magic: u16) -> &'static str {
 }
 
 /// Reports the file names and constants of every code object read.
-fn report(codes: &[Code], allowance: u64, visitor: &mut dyn Visitor) {
+fn report(codes: &[Code], allowance: Allowance, visitor: &mut dyn Visitor) {
     let mut qualnames: Vec<String> = Vec::with_capacity(codes.len());
     // Each code object usually refers to one stored file name: compare
     // those by address first, so a long name is hashed once.
@@ -196,7 +186,8 @@ fn report(codes: &[Code], allowance: u64, visitor: &mut dyn Visitor) {
             NoticeKind::Limit,
             None,
             format!(
-                "more than {MAX_CONSTS} constants, or constants adding up to more than {REPORT_FACTOR} times the file's size (the same long string referred to many times?): the rest are not reported"
+                "more than {MAX_CONSTS} constants, or constants adding up to more than {} times the file's size (the same long string referred to many times?): the rest are not reported",
+                Allowance::FACTOR
             ),
         ));
     }
@@ -206,7 +197,7 @@ fn report(codes: &[Code], allowance: u64, visitor: &mut dyn Visitor) {
 /// `outer.<locals>.inner` inside a function, `Class.method` inside a class.
 /// `qualnames` holds those of `codes` before this one (its parent among them).
 fn qualname(code: &Code, codes: &[Code], qualnames: &[String]) -> String {
-    let mut qualname = match (&code.qualname, &code.name) {
+    let qualname = match (&code.qualname, &code.name) {
         (Some(qualname), _) => prefix(qualname, MAX_QUALNAME + 1).to_owned(),
         (None, name) => {
             let name = prefix(name.as_deref().unwrap_or("?"), MAX_QUALNAME + 1);
@@ -227,20 +218,7 @@ fn qualname(code: &Code, codes: &[Code], qualnames: &[String]) -> String {
             }
         }
     };
-    if qualname.len() > MAX_QUALNAME {
-        qualname.truncate(prefix(&qualname, MAX_QUALNAME).len());
-        qualname.push('…');
-    }
-    qualname
-}
-
-/// The first `max` bytes of `s`, or a little fewer to end on a character.
-fn prefix(s: &str, max: usize) -> &str {
-    let mut end = max.min(s.len());
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    s.get(..end).unwrap_or_default()
+    path_text(qualname.as_bytes(), MAX_QUALNAME)
 }
 
 /// Constants still to be looked at: each string, bytes object or tuple
@@ -248,19 +226,17 @@ fn prefix(s: &str, max: usize) -> &str {
 struct Steps {
     left: usize,
     /// Bytes of paths and values that may still be reported.
-    bytes: u64,
+    bytes: Allowance,
     exhausted: bool,
 }
 
 impl Steps {
     fn report(&mut self, visitor: &mut dyn Visitor, path: &str, value: &[u8]) {
         let bytes = (path.len() as u64).saturating_add(value.len() as u64);
-        if bytes > self.bytes {
-            self.bytes = 0;
-            self.exhausted = true;
-        } else {
-            self.bytes -= bytes;
+        if self.bytes.spend(bytes) {
             visitor.field(path, value);
+        } else {
+            self.exhausted = true;
         }
     }
 }

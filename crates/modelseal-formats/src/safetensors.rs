@@ -16,7 +16,8 @@ use std::io::Read;
 
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess};
 
-use crate::limits::{Budget, limit_message};
+use crate::limits::Budget;
+use crate::reading::Stop;
 use crate::visitor::{Notice, NoticeKind, Visitor};
 
 /// The largest header the format allows (the reference implementation
@@ -127,11 +128,7 @@ pub fn read(name: &str, reader: &mut dyn Read, visitor: &mut dyn Visitor, budget
 }
 
 fn cannot_read(visitor: &mut dyn Visitor, error: &std::io::Error) {
-    let (kind, message) = match limit_message(error) {
-        Some(message) => (NoticeKind::Limit, message),
-        None => (NoticeKind::Corrupt, format!("cannot read: {error}")),
-    };
-    visitor.notice(Notice::new(kind, None, message));
+    visitor.notice(Stop::unreadable(error).notice());
 }
 
 /// Parses the header, reporting as it goes.

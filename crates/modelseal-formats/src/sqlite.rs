@@ -21,7 +21,7 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, ErrorCode, MAIN_DB, OpenFlags};
 
 use crate::limits::{Budget, Metered, limit_message};
-use crate::protobuf::path_text;
+use crate::reading::{Stop, Values, path_text};
 use crate::visitor::{Blob, Notice, NoticeKind, Visitor};
 
 /// Rows read from one table.
@@ -45,21 +45,13 @@ pub fn read(mut blob: Blob<'_>, visitor: &mut dyn Visitor, budget: &Budget) {
     };
     let mut report = Report {
         visitor,
-        reported: 0,
-        dropped: 0,
+        values: Values::new(MAX_VALUES),
     };
     if let Err(notice) = tables(&db, &mut report, budget) {
         report.visitor.notice(notice);
     }
-    if report.dropped > 0 {
-        report.visitor.notice(Notice::new(
-            NoticeKind::Limit,
-            None,
-            format!(
-                "more than {MAX_VALUES} values: {} more were not reported",
-                report.dropped
-            ),
-        ));
+    if let Some(dropped) = report.values.dropped("values") {
+        report.visitor.notice(dropped);
     }
 }
 
@@ -75,14 +67,8 @@ fn open(blob: &mut Blob<'_>, budget: &Budget) -> Result<Connection, Notice> {
             ),
         )
     };
-    let cannot_read = |e: &std::io::Error| match limit_message(e) {
-        Some(message) => Notice::new(NoticeKind::Limit, None, message),
-        None => Notice::new(
-            NoticeKind::Corrupt,
-            None,
-            format!("cannot read the database: {e}"),
-        ),
-    };
+    let cannot_read =
+        |e: &std::io::Error| Stop::from_io(e, || format!("cannot read the database: {e}")).notice();
     // A seekable file says its size and is copied once; a stream is held
     // in a buffer first.
     let (size, buffered) = match blob {
@@ -204,25 +190,12 @@ fn harden(db: &mut Connection, budget: &Budget) -> rusqlite::Result<()> {
 
 struct Report<'v> {
     visitor: &'v mut dyn Visitor,
-    reported: u64,
-    dropped: u64,
+    values: Values,
 }
 
 impl Report<'_> {
     fn value(&mut self, path: &str, value: &[u8]) {
-        if value.is_empty() {
-            return;
-        }
-        if self.reported >= MAX_VALUES {
-            self.dropped += 1;
-            return;
-        }
-        self.reported += 1;
-        if value.contains(&b'\n') {
-            self.visitor.text(Some(path), &mut &value[..]);
-        } else {
-            self.visitor.field(path, value);
-        }
+        self.values.report(self.visitor, path, value);
     }
 }
 

@@ -11,14 +11,16 @@
 use std::io::{self, BufRead, BufReader, Read};
 
 use crate::limits::Budget;
-use crate::protobuf::{Out, Stop, Walker};
+use crate::protobuf::{Out, Walker};
+use crate::reading::{Stop, read_full};
 use crate::visitor::{Notice, NoticeKind, Visitor};
 
 mod event;
 mod graph;
 mod hparams;
+mod walk;
 
-use event::Events;
+use walk::Events;
 
 /// Records read from one file: a long run logs a few scalars per step, so
 /// millions are possible, but text after that many is not looked for.
@@ -99,10 +101,9 @@ fn records(
             )));
         }
         if index >= max_records {
-            return Err(Stop {
-                kind: NoticeKind::Limit,
-                message: format!("more than {max_records} records: the rest are not read"),
-            });
+            return Err(Stop::limit(format!(
+                "more than {max_records} records: the rest are not read"
+            )));
         }
         let data_at = offset + 12;
         let (data, crc) = if len > budget.limits.max_segment {
@@ -137,31 +138,11 @@ fn records(
                 Walker::new(&mut slice, MAX_DEPTH, budget.limits.max_segment).with_len(len);
             let walked = event::event(&mut walker, events, &format!("event[{index}]"));
             events.too_deep += walker.too_deep();
-            walked.map_err(|stop| Stop {
-                kind: stop.kind,
-                message: format!("record {index} at byte {offset}: {}", stop.message),
-            })?;
+            walked.map_err(|stop| stop.within(format!("record {index} at byte {offset}")))?;
         }
         offset = footer_at.saturating_add(4);
         index += 1;
     }
-}
-
-/// Fills `buf` unless the data ends first; returns how much was read.
-fn read_full(input: &mut dyn BufRead, buf: &mut [u8], at: u64) -> Result<usize, Stop> {
-    let mut filled = 0;
-    while let Some(rest) = buf.get_mut(filled..) {
-        if rest.is_empty() {
-            break;
-        }
-        match input.read(rest) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(Stop::io(&e, at)),
-        }
-    }
-    Ok(filled)
 }
 
 /// The `len` bytes of a record's data (`len` is within `max_segment`; the
@@ -204,34 +185,9 @@ fn skip_with_crc(input: &mut dyn BufRead, len: u64, at: u64, index: u64) -> Resu
     Ok(crc)
 }
 
-/// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), one byte at a time.
-const CRC_TABLE: [u32; 256] = {
-    let mut table = [0u32; 256];
-    let mut i = 0;
-    while i < 256 {
-        let mut crc = i as u32;
-        let mut bit = 0;
-        while bit < 8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0x82F6_3B78
-            } else {
-                crc >> 1
-            };
-            bit += 1;
-        }
-        table[i] = crc;
-        i += 1;
-    }
-    table
-};
-
-/// Continues the CRC-32C `crc` (0 to start) over `data`.
+/// Continues the CRC-32C (Castagnoli) `crc` (0 to start) over `data`.
 fn crc32c(crc: u32, data: &[u8]) -> u32 {
-    let mut crc = !crc;
-    for &byte in data {
-        crc = CRC_TABLE[((crc ^ u32::from(byte)) & 0xff) as usize] ^ (crc >> 8);
-    }
-    !crc
+    ::crc32c::crc32c_append(crc, data)
 }
 
 /// `TFRecord` stores CRCs masked: rotated right by 15 bits, plus a constant.

@@ -15,7 +15,8 @@
 use std::io::{self, BufRead, BufReader, Read};
 
 use crate::limits::Budget;
-use crate::protobuf::{Out, Stop, Walker};
+use crate::protobuf::{Out, Walker};
+use crate::reading::{Stop, read_full};
 use crate::visitor::{Notice, NoticeKind, Visitor};
 
 mod record;
@@ -78,13 +79,10 @@ fn log(
         return Err(Stop::corrupt("truncated inside the 7-byte file header"));
     }
     if header[6] != HEADER[6] {
-        return Err(Stop {
-            kind: NoticeKind::Unsupported,
-            message: format!(
-                "W&B record log version {} is not one modelseal reads (it reads version 0)",
-                header[6]
-            ),
-        });
+        return Err(Stop::unsupported(format!(
+            "W&B record log version {} is not one modelseal reads (it reads version 0)",
+            header[6]
+        )));
     }
     let mut offset = HEADER.len() as u64;
     let mut index = 0u64;
@@ -190,10 +188,9 @@ fn log(
             continue;
         };
         if index >= max_records {
-            return Err(Stop {
-                kind: NoticeKind::Limit,
-                message: format!("more than {max_records} records: the rest are not read"),
-            });
+            return Err(Stop::limit(format!(
+                "more than {max_records} records: the rest are not read"
+            )));
         }
         if record.too_long {
             records.out.visitor.notice(Notice::new(
@@ -211,10 +208,7 @@ fn log(
                 Walker::new(&mut slice, MAX_DEPTH, budget.limits.max_segment).with_len(len);
             let walked = records.record(&mut walker, index);
             records.too_deep += walker.too_deep();
-            walked.map_err(|stop| Stop {
-                kind: stop.kind,
-                message: format!("record {index} at byte {}: {}", record.at, stop.message),
-            })?;
+            walked.map_err(|stop| stop.within(format!("record {index} at byte {}", record.at)))?;
         }
         index += 1;
     }
@@ -227,56 +221,16 @@ fn log(
     Ok(())
 }
 
-/// Fills `buf` unless the data ends first; returns how much was read.
-fn read_full(input: &mut dyn BufRead, buf: &mut [u8], at: u64) -> Result<usize, Stop> {
-    let mut filled = 0;
-    while let Some(rest) = buf.get_mut(filled..) {
-        if rest.is_empty() {
-            break;
-        }
-        match input.read(rest) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(Stop::io(&e, at)),
-        }
-    }
-    Ok(filled)
-}
-
 /// Reads past up to `len` bytes; returns how many there were.
 fn skip(input: &mut dyn BufRead, len: u64, at: u64) -> Result<u64, Stop> {
     io::copy(&mut input.take(len), &mut io::sink()).map_err(|e| Stop::io(&e, at))
 }
 
-/// CRC-32 (IEEE, reflected polynomial 0xEDB88320), one byte at a time.
-const CRC_TABLE: [u32; 256] = {
-    let mut table = [0u32; 256];
-    let mut i = 0;
-    while i < 256 {
-        let mut crc = i as u32;
-        let mut bit = 0;
-        while bit < 8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-            bit += 1;
-        }
-        table[i] = crc;
-        i += 1;
-    }
-    table
-};
-
-/// Continues the CRC-32 `crc` (0 to start) over `data`.
+/// Continues the CRC-32 (IEEE) `crc` (0 to start) over `data`.
 fn crc32(crc: u32, data: &[u8]) -> u32 {
-    let mut crc = !crc;
-    for &byte in data {
-        crc = CRC_TABLE[((crc ^ u32::from(byte)) & 0xff) as usize] ^ (crc >> 8);
-    }
-    !crc
+    let mut hasher = crc32fast::Hasher::new_with_initial(crc);
+    hasher.update(data);
+    hasher.finalize()
 }
 
 #[cfg(test)]

@@ -7,8 +7,8 @@
 
 use std::collections::HashSet;
 
-use super::{File, Sizes};
-use crate::protobuf::Stop;
+use super::file::{Bytes, File, Sizes};
+use crate::reading::Stop;
 
 /// Continuation blocks followed for one object header.
 const MAX_CHUNKS: usize = 1024;
@@ -26,83 +26,6 @@ const ATTRIBUTE: u16 = 0x000C;
 const CONTINUATION: u16 = 0x0010;
 const SYMBOL_TABLE: u16 = 0x0011;
 const ATTRIBUTE_INFO: u16 = 0x0015;
-
-/// A bounded little-endian cursor over bytes read from the file.
-pub(super) struct Bytes {
-    data: Vec<u8>,
-    at: usize,
-    sizes: Sizes,
-    what: &'static str,
-}
-
-impl Bytes {
-    pub fn new(data: Vec<u8>, sizes: Sizes, what: &'static str) -> Self {
-        Bytes {
-            data,
-            at: 0,
-            sizes,
-            what,
-        }
-    }
-
-    fn left(&self) -> usize {
-        self.data.len().saturating_sub(self.at)
-    }
-
-    pub fn take(&mut self, n: usize) -> Result<&[u8], Stop> {
-        let end = self.at.checked_add(n).filter(|end| *end <= self.data.len());
-        match end.and_then(|end| self.data.get(self.at..end)) {
-            Some(bytes) => {
-                self.at += n;
-                Ok(bytes)
-            }
-            None => Err(Stop::corrupt(format!(
-                "{}: a field of {n} bytes at byte {} runs past its end ({} bytes)",
-                self.what,
-                self.at,
-                self.data.len()
-            ))),
-        }
-    }
-
-    pub fn skip(&mut self, n: usize) -> Result<(), Stop> {
-        self.take(n).map(|_| ())
-    }
-
-    fn uint(&mut self, n: u8) -> Result<u64, Stop> {
-        let bytes = self.take(usize::from(n))?;
-        Ok(bytes
-            .iter()
-            .rev()
-            .fold(0u64, |value, b| (value << 8) | u64::from(*b)))
-    }
-
-    fn u8(&mut self) -> Result<u8, Stop> {
-        self.uint(1).map(|v| v as u8)
-    }
-
-    fn u16(&mut self) -> Result<u16, Stop> {
-        self.uint(2).map(|v| v as u16)
-    }
-
-    fn u32(&mut self) -> Result<u32, Stop> {
-        self.uint(4).map(|v| v as u32)
-    }
-
-    pub fn offset(&mut self) -> Result<u64, Stop> {
-        self.uint(self.sizes.offset)
-    }
-
-    pub fn length(&mut self) -> Result<u64, Stop> {
-        self.uint(self.sizes.length)
-    }
-
-    fn rest(&mut self) -> &[u8] {
-        let rest = self.data.get(self.at..).unwrap_or_default();
-        self.at = self.data.len();
-        rest
-    }
-}
 
 /// How an attribute stores its strings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,11 +77,9 @@ impl Attribute {
                     }
                     total = total.saturating_add(len);
                     if total > file.max_segment {
-                        return Err(Stop {
-                            kind: crate::visitor::NoticeKind::Limit,
-                            message: "its strings add up to more than max_segment: not read"
-                                .to_owned(),
-                        });
+                        return Err(Stop::limit(
+                            "its strings add up to more than max_segment: not read",
+                        ));
                     }
                     let mut value = file.global_heap_object(heap, index)?;
                     value.truncate(usize::try_from(len).unwrap_or(usize::MAX));
@@ -231,7 +152,7 @@ impl Object {
                     )));
                 }
                 // The checksum at the end is not a message.
-                block.data.truncate(block.data.len().saturating_sub(4));
+                block.drop_last(4);
             }
             let header_len = match (chunk.version, chunk.creation_order) {
                 (1, _) => 8,
@@ -440,7 +361,7 @@ fn attribute(body: &mut Bytes, passed_over: &mut Vec<String>) -> Result<Option<A
         ));
         return Ok(None);
     }
-    let sizes = body.sizes;
+    let sizes = body.sizes();
     let Some((strings, element)) = string_type(&datatype, sizes) else {
         return Ok(None);
     };
@@ -664,29 +585,4 @@ fn symbol_node(
         links.push((name.get(..end).unwrap_or_default().to_vec(), header));
     }
     Ok(())
-}
-
-/// Object `index` of a global heap collection (its bytes, header included).
-pub(super) fn find_heap_object(collection: &[u8], sizes: Sizes, index: u32) -> Option<Vec<u8>> {
-    let l = usize::from(sizes.length);
-    let mut at = 8 + l;
-    loop {
-        let header = collection.get(at..at.checked_add(8 + l)?)?;
-        let id = u16::from_le_bytes([*header.first()?, *header.get(1)?]);
-        let size = header
-            .get(8..8 + l)?
-            .iter()
-            .rev()
-            .fold(0u64, |value, b| (value << 8) | u64::from(*b));
-        if id == 0 {
-            // Free space: the objects have ended.
-            return None;
-        }
-        let start = at + 8 + l;
-        let end = start.checked_add(usize::try_from(size).ok()?)?;
-        if u32::from(id) == index {
-            return collection.get(start..end).map(<[u8]>::to_vec);
-        }
-        at = start.checked_add(usize::try_from(size.div_ceil(8) * 8).ok()?)?;
-    }
 }

@@ -1,7 +1,9 @@
+use std::collections::HashMap;
 use std::io::Cursor;
 
 use proptest::prelude::*;
 
+use super::file::{MAX_STRUCTURE_BYTES, SIGNATURE, Sizes};
 use super::*;
 use crate::limits::Limits;
 use crate::protobuf::testing::Recorder;

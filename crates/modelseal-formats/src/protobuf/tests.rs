@@ -181,10 +181,3 @@ fn depth_is_bounded() {
     assert_eq!(depth, 17);
     assert_eq!(walker.offset, data.0.len() as u64);
 }
-
-#[test]
-fn path_text_is_bounded_and_lossy() {
-    assert_eq!(path_text(b"key", 10), "key");
-    assert_eq!(path_text(b"a\xffb", 10), "a\u{fffd}b");
-    assert_eq!(path_text("ééé".as_bytes(), 3), "é…");
-}

@@ -1,12 +1,9 @@
 //! The graph an event file may carry (`GraphDef`, `MetaGraphDef`): node
 //! names, devices and string attributes, bounded per graph.
 
-use super::event::{Events, each_len, map_entry, next, tensor};
-use crate::protobuf::{Result, Value, Walker};
-
-/// Strings reported from one `GraphDef`: a graph of a big model has tens of
-/// thousands of nodes whose names are module paths, not secrets.
-pub(super) const MAX_GRAPH_STRINGS: u64 = 10_000;
+use super::walk::{Events, MAX_GRAPH_STRINGS, each_len, map_entry, next, tensor};
+use crate::protobuf::{Value, Walker};
+use crate::reading::Result;
 
 /// A `GraphDef`, bounded to [`MAX_GRAPH_STRINGS`] strings.
 pub(super) fn graph_def(w: &mut Walker<'_>, e: &mut Events<'_>, path: &str) -> Result<()> {

@@ -1,8 +1,9 @@
 //! The hparams plugin's data (`HParamsPluginData`, from TensorBoard's
 //! `plugins/hparams` protos): hyperparameter values can carry secrets.
 
-use super::event::{Events, each_len, map_entry, next};
-use crate::protobuf::{Result, Walker};
+use super::walk::{Events, each_len, map_entry, next};
+use crate::protobuf::Walker;
+use crate::reading::Result;
 
 /// `HParamsPluginData`: an experiment, or a session's start.
 pub(super) fn hparams_plugin_data(

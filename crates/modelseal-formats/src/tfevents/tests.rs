@@ -1,6 +1,6 @@
 use proptest::prelude::*;
 
-use super::graph::MAX_GRAPH_STRINGS;
+use super::walk::MAX_GRAPH_STRINGS;
 use super::*;
 use crate::limits::Limits;
 use crate::protobuf::testing::{Msg, Recorder};

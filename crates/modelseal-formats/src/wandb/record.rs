@@ -18,7 +18,8 @@
 //! that lead to it (`record[7]/100/11/3`), and bytes that parse as a
 //! protobuf message are walked in turn, a few levels deep.
 
-use crate::protobuf::{Out, Result, Stop, Value, Walker};
+use crate::protobuf::{Out, Value, Walker};
+use crate::reading::{Result, Stop};
 use crate::visitor::{Notice, NoticeKind};
 
 /// What a field holds.

@@ -1,4 +1,5 @@
-//! One layer: a tar (plain, gzip or zstd, told by its magic bytes) streamed
+//! One layer: a tar (plain, gzip or zstd, told as the format readers tell
+//! them) streamed
 //! entry by entry. Every regular file goes through the format readers; every
 //! entry is kept (path and kind) so that later layers' whiteouts can be
 //! matched against it. Nothing is unpacked to disk or held whole.
@@ -9,7 +10,8 @@ use std::io::{self, BufRead, BufReader, Cursor, Read};
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 
-use modelseal_formats::{Blob, Metered, limit_message};
+use modelseal_formats::archive::compressed;
+use modelseal_formats::{Blob, Kind, Metered, limit_message, recognize};
 use sha2::{Digest as _, Sha256};
 
 use super::overlay::{Change, Entry, entry_of, is_bookkeeping};
@@ -80,8 +82,8 @@ pub fn scan_layer(
     let mut scan = LayerScan::default();
     let mut hashing = Hashing::new(layer);
     let mut buffered = BufReader::new(&mut hashing);
-    let head = match buffered.fill_buf() {
-        Ok(head) => head.get(..4).unwrap_or(head).to_vec(),
+    let kind = match buffered.fill_buf() {
+        Ok(head) => recognize("", head),
         Err(e) => {
             scan.problems
                 .push(format!("cannot read this layer: {}", describe_io(&e)));
@@ -89,7 +91,9 @@ pub fn scan_layer(
         }
     };
     let limits = *scanner.limits();
-    let compressed = head.starts_with(&[0x1f, 0x8b]) || head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]);
+    // The layer media types: a tar, plain or compressed with gzip or zstd.
+    // Anything else is read as a tar, and fails as one.
+    let compressed = matches!(kind, Kind::Gzip | Kind::Zstd);
     let cap = if compressed {
         limits
             .max_expanded
@@ -98,14 +102,11 @@ pub fn scan_layer(
         limits.max_expanded
     };
     let entries = {
-        let decoder: Box<dyn Read + '_> = if head.starts_with(&[0x1f, 0x8b]) {
-            Box::new(flate2::read::MultiGzDecoder::new(&mut buffered))
-        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-            match ruzstd::decoding::StreamingDecoder::new(&mut buffered) {
-                Ok(decoder) => Box::new(decoder),
+        let decoder: Box<dyn Read + '_> = if compressed {
+            match compressed::decoder(kind, &mut buffered) {
+                Ok(decoder) => decoder,
                 Err(e) => {
-                    scan.problems
-                        .push(format!("not a readable zstd stream: {e}; not scanned"));
+                    scan.problems.push(format!("{e}; not scanned"));
                     return scan;
                 }
             }

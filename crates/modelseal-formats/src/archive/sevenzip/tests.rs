@@ -5,14 +5,15 @@ use proptest::prelude::*;
 use super::*;
 use crate::limits::Limits;
 
-const LEAKY: &[u8] = include_bytes!("../../tests/fixtures/sevenzip/leaky.7z");
-const COPY: &[u8] = include_bytes!("../../tests/fixtures/sevenzip/copy.7z");
-const BZIP2: &[u8] = include_bytes!("../../tests/fixtures/sevenzip/bzip2.7z");
-const DEFLATE: &[u8] = include_bytes!("../../tests/fixtures/sevenzip/deflate.7z");
-const PPMD: &[u8] = include_bytes!("../../tests/fixtures/sevenzip/ppmd.7z");
-const ZSTD: &[u8] = include_bytes!("../../tests/fixtures/sevenzip/zstd.7z");
-const ENCRYPTED: &[u8] = include_bytes!("../../tests/fixtures/sevenzip/encrypted.7z");
-const ENCRYPTED_NAMES: &[u8] = include_bytes!("../../tests/fixtures/sevenzip/encrypted-names.7z");
+const LEAKY: &[u8] = include_bytes!("../../../tests/fixtures/sevenzip/leaky.7z");
+const COPY: &[u8] = include_bytes!("../../../tests/fixtures/sevenzip/copy.7z");
+const BZIP2: &[u8] = include_bytes!("../../../tests/fixtures/sevenzip/bzip2.7z");
+const DEFLATE: &[u8] = include_bytes!("../../../tests/fixtures/sevenzip/deflate.7z");
+const PPMD: &[u8] = include_bytes!("../../../tests/fixtures/sevenzip/ppmd.7z");
+const ZSTD: &[u8] = include_bytes!("../../../tests/fixtures/sevenzip/zstd.7z");
+const ENCRYPTED: &[u8] = include_bytes!("../../../tests/fixtures/sevenzip/encrypted.7z");
+const ENCRYPTED_NAMES: &[u8] =
+    include_bytes!("../../../tests/fixtures/sevenzip/encrypted-names.7z");
 
 /// Records the members it is handed (read to the end, as the scanner does)
 /// and the notices.
