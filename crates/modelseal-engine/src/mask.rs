@@ -56,18 +56,38 @@ mod tests {
 
     proptest! {
         #[test]
-        fn mask_never_contains_the_secret(secret in "\\PC{1,80}") {
+        fn mask_keeps_a_short_prefix_and_hides_the_rest(secret in "[^*\\p{C}]{1,80}") {
             let masked = mask(&secret);
             prop_assert!(!masked.contains(&secret));
+            // The fallback is for secrets made of `*` only: a real secret
+            // gets its prefix and stars, never the fallback.
+            prop_assert_ne!(&masked, "[masked]");
+            let n = secret.chars().count();
+            let keep = match n { 0..=7 => 0, 8..=15 => 2, _ => 4 };
+            let prefix: String = secret.chars().take(keep).collect();
+            let stars = "*".repeat((n - keep).clamp(3, 12));
+            prop_assert_eq!(masked, format!("{prefix}{stars}"));
         }
 
         #[test]
-        fn masked_text_never_contains_the_secret(
-            before in "\\PC{0,40}", secret in "[A-Za-z0-9+/_-]{8,64}", after in "\\PC{0,40}"
+        fn masked_text_keeps_everything_around_the_secret(
+            before in "[ =:;,.(){}\\[\\]\"'#]{0,40}",
+            secret in "[A-Za-z0-9+/_-]{8,64}",
+            after in "[ =:;,.(){}\\[\\]\"'#]{0,40}",
         ) {
+            // The text around the secret shares no character with it, so
+            // exactly the two copies of the secret change.
             let text = format!("{before}{secret}{after}{secret}");
             let masked = mask_in(&text, &secret);
             prop_assert!(!masked.contains(&secret));
+            let m = mask(&secret);
+            prop_assert_eq!(masked, format!("{before}{m}{after}{m}"));
         }
+    }
+
+    #[test]
+    fn only_a_secret_of_stars_falls_back() {
+        assert_eq!(mask("********"), "[masked]");
+        assert_eq!(mask_in("x = aaaaaaaaa", "aaaaaaaaa"), "x = aa*******");
     }
 }

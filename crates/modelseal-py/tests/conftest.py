@@ -18,6 +18,27 @@ AWS_KEY_ID = "AKIA" + "W7RZQ3MXNB5KTYLP"
 DB_PASSWORD = "Tr0ub4dor&3" + "-corp-" + "quartz"
 
 
+def pytest_sessionfinish(session, exitstatus):
+    """A skipped test is a test that did not run: the suite fails. Every
+    dependency is pinned and installed by scripts/test-python."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+    if skipped and exitstatus == 0:
+        reporter.write_line(f"error: {skipped} test(s) skipped; nothing may be skipped", red=True)
+        session.exitstatus = 1
+
+
+@pytest.fixture(autouse=True)
+def _configuration_fence(tmp_path):
+    """Configuration discovery walks up from the scanned folder. An empty
+    modelseal.toml just above every test's folder is the configuration of
+    the tests that write none of their own, so a file higher up (in /tmp,
+    say) cannot change them."""
+    fence = tmp_path.parent / "modelseal.toml"
+    if not fence.exists():
+        fence.write_text("# The tests' own (empty) configuration.\n")
+
+
 @pytest.fixture
 def hf_token() -> str:
     return HF_TOKEN

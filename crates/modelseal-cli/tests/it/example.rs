@@ -130,9 +130,7 @@ fn every_format_in_the_example_is_read() {
         ),
     ] {
         assert!(
-            found
-                .iter()
-                .any(|(r, l)| r == rule && l.starts_with(location)),
+            found.iter().any(|(r, l)| r == rule && l == location),
             "{rule} at {location} not in {found:#?}"
         );
     }

@@ -69,40 +69,62 @@ fn a_package_of_clean_controls_is_clean() {
     );
 }
 
+/// The secret each leaky fixture's script plants, the rule that must find
+/// it and where inside the file: found by reading the format, field by
+/// field or line by line, not as stray bytes.
+fn planted(file_name: &str) -> Option<(&'static str, &'static str)> {
+    let pyc = file_name.starts_with("leaky.cpython-");
+    Some(match file_name {
+        "leaky.h5" | "leaky-latest.h5" => (
+            "huggingface-user-access-token",
+            "#/model_weights/dense/dense/kernel:0@hub_token",
+        ),
+        "leaky.gguf" => ("aws-access-key-id", "#acme.upload.aws_access_key_id"),
+        "leaky.onnx" => ("wandb-api-key", "#metadata_props/wandb_key"),
+        "leaky.safetensors" => ("huggingface-user-access-token", "#__metadata__.hub_token"),
+        "events.out.tfevents.1690000000.gpu-node-7.corp.1234.0" => (
+            "huggingface-user-access-token",
+            "#event[7]/summary/value[0]/hparams/hub_token",
+        ),
+        "leaky.ipynb" => ("aws-secret-access-key", "#cells[2].outputs[0].traceback:7"),
+        _ if pyc => ("postgres-url-password", "#code/<module>/consts[1]"),
+        "leaky.7z" => ("aws-secret-access-key", "!/run1/train.log:5"),
+        "leaky.wandb" => ("huggingface-user-access-token", "#config/hub_token"),
+        _ => return None,
+    })
+}
+
 #[test]
-fn every_leaky_fixture_is_caught_inside_its_format() {
+fn every_leaky_fixture_yields_its_planted_secret_where_it_sits() {
     let leaky = fixtures("leaky");
-    assert!(leaky.len() >= 3, "{leaky:?}");
+    assert!(leaky.len() >= 10, "{leaky:?}");
     let package = package_of(&leaky);
     let out = modelseal()
         .args(["scan", "--no-config", "--format", "jsonl"])
         .arg(package.path())
         .output()
         .unwrap();
-    let findings: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+    let prefix = format!("{}", package.path().display());
+    let found: Vec<(String, String)> = String::from_utf8(out.stdout)
         .unwrap()
         .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .map(|f| {
+            let at = location_text(&f["location"]);
+            (
+                f["rule"].as_str().unwrap().to_owned(),
+                at.strip_prefix(&prefix).unwrap_or(&at).to_owned(),
+            )
+        })
         .collect();
     for (i, file) in leaky.iter().enumerate() {
-        let name = slot_of(i, file);
-        let here: Vec<String> = findings
-            .iter()
-            .filter(|f| {
-                f["location"]["path"]
-                    .as_str()
-                    .is_some_and(|p| p.ends_with(&name))
-            })
-            .map(|f| format!("{} {}", f["rule"], location_text(&f["location"])))
-            .collect();
-        assert!(!here.is_empty(), "nothing found in {}", file.display());
-        // Found by reading the format, not as stray bytes: a field or a line.
+        let name = file.file_name().unwrap().to_string_lossy();
+        let (rule, inside) =
+            planted(&name).unwrap_or_else(|| panic!("{name}: add its planted secret to `planted`"));
+        let expected = format!("{}{inside}", slot_of(i, file));
         assert!(
-            findings.iter().any(|f| f["location"]["path"]
-                .as_str()
-                .is_some_and(|p| p.ends_with(&name))
-                && (f["location"]["field"].is_string() || f["location"]["line"].is_u64())),
-            "{here:?}"
+            found.iter().any(|(r, at)| r == rule && *at == expected),
+            "{rule} at {expected} not in {found:#?}"
         );
     }
 }

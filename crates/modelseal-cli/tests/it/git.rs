@@ -31,12 +31,34 @@ fn fixtures() -> PathBuf {
     root
 }
 
+/// A PATH that holds `git` (the one this test run finds, wherever it is
+/// installed) and nothing else, so that a hook's `command -v modelseal`
+/// finds no other modelseal than the binary under test, which the hook
+/// names itself.
+fn git_only_path() -> &'static Path {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let found = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+            .map(|dir| dir.join("git"))
+            .find(|git| git.is_file())
+            .expect("git on PATH");
+        let dir =
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("git-only-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let link = dir.join("git");
+        if !link.exists() {
+            std::os::unix::fs::symlink(&found, &link).unwrap();
+        }
+        dir
+    })
+}
+
 fn git(dir: &Path, args: &[&str]) -> std::process::Output {
     Command::new("git")
         .current_dir(dir)
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+        .env("PATH", git_only_path())
         .args(["-c", "user.name=Test", "-c", "user.email=t@example.org"])
         .args([
             "-c",
@@ -289,7 +311,7 @@ fn protect_staged_reports_what_the_commit_adds() {
     let plain = tempfile::tempdir().unwrap();
     modelseal()
         .current_dir(plain.path())
-        .args(["protect", "--staged"])
+        .args(["protect", "--staged", "--no-config"])
         .assert()
         .code(2);
 }
