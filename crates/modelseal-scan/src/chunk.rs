@@ -27,57 +27,203 @@ pub struct Hit {
     pub secret_in_line: usize,
 }
 
+/// Chunks of one stream scanned at once: a big file keeps every core busy
+/// while memory stays bounded (this many chunks, and their hits). Many
+/// small chunks per thread keep the cores even at the end of each batch.
+fn chunks_in_flight() -> usize {
+    8 * rayon::current_num_threads().max(1)
+}
+
+/// The chunk size of a stream scanned in parallel: small enough to stay in
+/// a core's cache, large enough that the overlap is a small share.
+const PARALLEL_CHUNK: usize = 1 << 20;
+
+/// One chunk to scan: the bytes, which of them it reports, and the lines
+/// before it.
+struct Chunk {
+    buf: Vec<u8>,
+    /// Bytes at the start already reported by the chunk before.
+    lead: usize,
+    /// Matches starting at or after this are the next chunk's.
+    accept_end: usize,
+    /// Lines before `buf[0]`.
+    lines_before: u64,
+}
+
+/// Cuts a stream into overlapping [`Chunk`]s: each holds the last two
+/// overlaps of the one before (one as context, one not yet reported) and up
+/// to `chunk_size` bytes in all.
+struct Chunker<R> {
+    reader: R,
+    chunk_size: usize,
+    overlap: usize,
+    /// The start of the next chunk: what the last one leaves over.
+    carry: Vec<u8>,
+    lines_before: u64,
+    lead: usize,
+    /// Bytes handed out in chunks, less what the next one repeats.
+    offset: u64,
+    done: bool,
+    /// Buffers of chunks already scanned, to fill again: a big file does
+    /// not fault in fresh pages for every chunk.
+    spare: Vec<Vec<u8>>,
+}
+
+impl<R: Read> Chunker<R> {
+    /// The next chunk, `None` after the last.
+    fn next_chunk(&mut self) -> io::Result<Option<Chunk>> {
+        if self.done {
+            return Ok(None);
+        }
+        let mut buf = self.spare.pop().unwrap_or_default();
+        buf.clear();
+        buf.extend_from_slice(&self.carry);
+        buf.reserve(self.chunk_size.min(DEFAULT_CHUNK).saturating_sub(buf.len()));
+        let eof = fill(&mut self.reader, &mut buf, self.chunk_size)?;
+        let accept_end = if eof {
+            buf.len()
+        } else {
+            buf.len() - self.overlap
+        };
+        let chunk = Chunk {
+            lead: self.lead,
+            accept_end,
+            lines_before: self.lines_before,
+            buf,
+        };
+        if eof {
+            self.done = true;
+            self.offset += chunk.buf.len() as u64;
+        } else {
+            // Keep the last two overlaps: one as context before the next
+            // accepted region, one that was not accepted yet.
+            let keep_from = chunk.buf.len() - 2 * self.overlap;
+            self.lines_before += memchr::memchr_iter(b'\n', &chunk.buf[..keep_from]).count() as u64;
+            self.offset += keep_from as u64;
+            self.carry.clear();
+            self.carry.extend_from_slice(&chunk.buf[keep_from..]);
+            self.lead = self.overlap;
+        }
+        Ok(Some(chunk))
+    }
+}
+
 /// Scans `reader` to its end; calls `on_hit` for every match in order.
 /// Returns the number of bytes read.
+///
+/// A stream longer than one chunk is scanned many chunks at a time on the
+/// rayon pool: a single 2 GiB log uses every core, not one. Hits still arrive in order, exactly as one pass would find
+/// them. Waiting is done by the end of a `rayon::in_place_scope`, where this thread
+/// helps with the work instead of blocking a worker.
 pub fn scan_stream<R: Read>(
     rules: &RuleSet,
-    mut reader: R,
+    reader: R,
     chunk_size: usize,
     mut on_hit: impl FnMut(Hit),
 ) -> io::Result<u64> {
     let overlap = rules.max_context().max(4096);
-    let chunk_size = chunk_size.max(overlap * 4);
-    let mut buf: Vec<u8> = Vec::with_capacity(chunk_size.min(DEFAULT_CHUNK));
-    // Lines before `buf[0]`, and bytes before it.
-    let mut lines_before: u64 = 0;
-    let mut offset: u64 = 0;
-    // Bytes at the start of `buf` already covered by the previous chunk.
-    let mut lead = 0usize;
-    loop {
-        let eof = fill(&mut reader, &mut buf, chunk_size)?;
-        let accept_end = if eof { buf.len() } else { buf.len() - overlap };
-        let mut cursor = LineCursor::new(lines_before);
-        for m in rules.scan(&buf) {
-            if m.secret.start < lead || m.secret.start >= accept_end {
-                continue;
+    let mut chunker = Chunker {
+        reader,
+        chunk_size: chunk_size.max(overlap * 4),
+        overlap,
+        carry: Vec::new(),
+        lines_before: 0,
+        lead: 0,
+        offset: 0,
+        done: false,
+        spare: Vec::new(),
+    };
+    let Some(first) = chunker.next_chunk()? else {
+        return Ok(0);
+    };
+    if chunker.done {
+        // The common case: the whole stream fits one chunk.
+        scan_chunk(rules, &first, &mut on_hit);
+        return Ok(chunker.offset);
+    }
+    let batch = chunks_in_flight();
+    chunker.chunk_size = chunker.chunk_size.min(PARALLEL_CHUNK.max(overlap * 4));
+    // This thread reads a batch, then helps scan it until it is done, and
+    // hands its hits on in order. (Reading the next batch while one is
+    // scanned measured slower on two cores: the reads compete with the
+    // scan for the same two cores and their caches.)
+    let mut ready = vec![first];
+    let mut error = None;
+    read_batch(&mut chunker, &mut ready, batch - 1, &mut error);
+    while !ready.is_empty() {
+        let scanning = std::mem::take(&mut ready);
+        // Each slot gets a chunk's hits and, once scanned, its buffer back.
+        let mut found: Vec<(Vec<Hit>, Vec<u8>)> = std::iter::repeat_with(Default::default)
+            .take(scanning.len())
+            .collect();
+        rayon::in_place_scope(|scope| {
+            for (chunk, (hits, spare)) in scanning.into_iter().zip(&mut found) {
+                scope.spawn(move |_| {
+                    scan_chunk(rules, &chunk, &mut |hit| hits.push(hit));
+                    *spare = chunk.buf;
+                });
             }
-            let (line, line_start) = cursor.advance(&buf, m.secret.start);
-            let line_end = memchr::memchr(b'\n', &buf[m.secret.start..])
-                .map_or(buf.len(), |i| m.secret.start + i);
-            let from = line_start.max(m.secret.start.saturating_sub(LINE_CONTEXT / 2));
-            let to = line_end
-                .min(m.secret.end + LINE_CONTEXT / 2)
-                .max(m.secret.end);
-            on_hit(Hit {
-                rule: m.rule,
-                secret: buf[m.secret.clone()].to_vec(),
-                value: buf[m.value.clone()].to_vec(),
-                line,
-                column: code_points(&buf[line_start..m.secret.start]) + 1,
-                line_text: buf[from..to].to_vec(),
-                secret_in_line: m.secret.start - from,
-            });
+        });
+        for (hits, spare) in found {
+            hits.into_iter().for_each(&mut on_hit);
+            if spare.capacity() > 0 {
+                chunker.spare.push(spare);
+            }
         }
-        if eof {
-            return Ok(offset + buf.len() as u64);
+        if error.is_none() {
+            read_batch(&mut chunker, &mut ready, batch, &mut error);
         }
-        // Keep the last two overlaps: one as context before the next accepted
-        // region, one that was not accepted yet.
-        let keep_from = buf.len() - 2 * overlap;
-        lines_before += memchr::memchr_iter(b'\n', &buf[..keep_from]).count() as u64;
-        offset += keep_from as u64;
-        buf.drain(..keep_from);
-        lead = overlap;
+    }
+    match error {
+        Some(e) => Err(e),
+        None => Ok(chunker.offset),
+    }
+}
+
+/// Reads up to `count` more chunks into `ready`; a read error is kept in
+/// `error` (the chunks before it are still scanned).
+fn read_batch<R: Read>(
+    chunker: &mut Chunker<R>,
+    ready: &mut Vec<Chunk>,
+    count: usize,
+    error: &mut Option<io::Error>,
+) {
+    for _ in 0..count {
+        match chunker.next_chunk() {
+            Ok(Some(chunk)) => ready.push(chunk),
+            Ok(None) => break,
+            Err(e) => {
+                *error = Some(e);
+                break;
+            }
+        }
+    }
+}
+
+/// The hits of one chunk, in order.
+fn scan_chunk(rules: &RuleSet, chunk: &Chunk, on_hit: &mut dyn FnMut(Hit)) {
+    let buf = &chunk.buf;
+    let mut cursor = LineCursor::new(chunk.lines_before);
+    for m in rules.scan(buf) {
+        if m.secret.start < chunk.lead || m.secret.start >= chunk.accept_end {
+            continue;
+        }
+        let (line, line_start) = cursor.advance(buf, m.secret.start);
+        let line_end =
+            memchr::memchr(b'\n', &buf[m.secret.start..]).map_or(buf.len(), |i| m.secret.start + i);
+        let from = line_start.max(m.secret.start.saturating_sub(LINE_CONTEXT / 2));
+        let to = line_end
+            .min(m.secret.end + LINE_CONTEXT / 2)
+            .max(m.secret.end);
+        on_hit(Hit {
+            rule: m.rule,
+            secret: buf[m.secret.clone()].to_vec(),
+            value: buf[m.value.clone()].to_vec(),
+            line,
+            column: code_points(&buf[line_start..m.secret.start]) + 1,
+            line_text: buf[from..to].to_vec(),
+            secret_in_line: m.secret.start - from,
+        });
     }
 }
 

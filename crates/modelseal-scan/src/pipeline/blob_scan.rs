@@ -59,7 +59,9 @@ impl<'a> BlobScan<'a> {
         self.flush_fields();
     }
 
-    fn record(&mut self, location: Location, hit: &Hit) {
+    /// A hit becomes a finding, or one more occurrence of a finding: the
+    /// location is built only for a new one.
+    fn record(&mut self, location: impl FnOnce(&Location) -> Location, hit: &Hit) {
         let Some(print) = self.judge.accept(hit) else {
             self.outcome.stats.suppressed += 1;
             return;
@@ -71,7 +73,7 @@ impl<'a> BlobScan<'a> {
         }
         self.first_seen
             .insert(print.clone(), self.outcome.findings.len());
-        let finding = self.judge.finding(location, hit, print);
+        let finding = self.judge.finding(location(&self.location), hit, print);
         self.outcome.findings.push(finding);
     }
 
@@ -115,9 +117,14 @@ impl<'a> BlobScan<'a> {
             else {
                 continue;
             };
-            let mut location = self.location.clone();
-            location.field = Some(path.clone());
-            self.record(location, &hit);
+            self.record(
+                |blob| {
+                    let mut location = blob.clone();
+                    location.field = Some(path.clone());
+                    location
+                },
+                &hit,
+            );
         }
     }
 }
@@ -151,18 +158,21 @@ impl std::fmt::Write for Utf8Sink<'_> {
 
 impl Visitor for BlobScan<'_> {
     fn text(&mut self, field: Option<&str>, text: &mut dyn Read) {
-        let mut location = self.location.clone();
-        location.field = field.map(str::to_owned);
-        let mut hits = Vec::new();
-        let result = scan_stream(self.judge.rules, text, self.chunk_size, |hit| {
-            hits.push(hit);
+        // Each hit is recorded as it comes: a log with a million repeats of
+        // one clue holds one finding and a count, never the million hits.
+        let (rules, chunk_size) = (self.judge.rules, self.chunk_size);
+        let result = scan_stream(rules, text, chunk_size, |hit| {
+            self.record(
+                |blob| {
+                    let mut at = blob.clone();
+                    at.field = field.map(str::to_owned);
+                    at.line = Some(hit.line);
+                    at.column = Some(hit.column);
+                    at
+                },
+                &hit,
+            );
         });
-        for hit in &hits {
-            let mut at = location.clone();
-            at.line = Some(hit.line);
-            at.column = Some(hit.column);
-            self.record(at, hit);
-        }
         match result {
             Ok(bytes) => self.outcome.stats.bytes_scanned += bytes,
             Err(e) => {

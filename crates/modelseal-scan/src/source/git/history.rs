@@ -33,6 +33,11 @@ pub struct CommitNode {
     read: bool,
 }
 
+/// A blob as the walk finds it: its place in [`History::blobs`], and the
+/// id of the commit that introduced it, so that it can be scanned before
+/// the walk is over.
+pub type FoundBlob = (usize, GitBlob, Option<ObjectId>);
+
 /// A blob to scan, where it first appeared.
 #[derive(Debug, Clone)]
 pub struct GitBlob {
@@ -63,6 +68,8 @@ pub struct History {
 
 struct Walker<'r> {
     repo: &'r gix::Repository,
+    /// Where each blob goes as soon as it is found.
+    found: Option<std::sync::mpsc::Sender<FoundBlob>>,
     display: String,
     index: IdMap<ObjectId, u32>,
     history: History,
@@ -75,14 +82,18 @@ struct Walker<'r> {
     loose_tips: Vec<(ObjectId, ObjectKind, String)>,
 }
 
-/// Reads the history of `repo` as `options` ask.
+/// Reads the history of `repo` as `options` ask. With `found`, each blob
+/// is also sent there the moment the walk finds it, so that scanning can
+/// start while the walk goes on.
 pub fn read(
     repo: &gix::Repository,
     display: &str,
     options: &GitOptions,
+    found: Option<std::sync::mpsc::Sender<FoundBlob>>,
 ) -> Result<History, GitError> {
     let mut walker = Walker {
         repo,
+        found,
         display: display.to_owned(),
         index: IdMap::default(),
         history: History::default(),
@@ -468,7 +479,13 @@ impl Walker<'_> {
             return;
         }
         if record {
-            self.history.blobs.push(GitBlob { id, commit, path });
+            let blob = GitBlob { id, commit, path };
+            if let Some(found) = &self.found {
+                let commit_id = commit.map(|c| self.history.commits[c as usize].id);
+                // The scanning side stops listening only when it is gone.
+                let _ = found.send((self.history.blobs.len(), blob.clone(), commit_id));
+            }
+            self.history.blobs.push(blob);
         } else {
             self.history.skipped_blobs.insert(id);
         }

@@ -67,17 +67,29 @@ pub fn scan_history(
             return Ok(outcome);
         }
     };
-    let history = history::read(&repo, &display, options)?;
+    // The walk (one thread: it follows commits and trees in order) and the
+    // scan of the blobs it finds (every core) run at once.
     let shared = repo.into_sync();
-    let collected = history
-        .blobs
-        .par_iter()
-        .enumerate()
-        .map_init(
-            || shared.to_thread_local(),
-            |repo, (i, blob)| scan_git_blob(scanner, repo, &display, &history, i, blob),
+    let (found, blobs) = std::sync::mpsc::channel();
+    let (history, collected) = std::thread::scope(|threads| {
+        let walk = threads.spawn(|| {
+            let repo = shared.to_thread_local();
+            history::read(&repo, &display, options, Some(found))
+        });
+        let collected = blobs
+            .into_iter()
+            .par_bridge()
+            .map_init(
+                || shared.to_thread_local(),
+                |repo, (i, blob, commit)| scan_git_blob(scanner, repo, &display, commit, i, &blob),
+            )
+            .reduce(Collected::default, Collected::merge);
+        (
+            walk.join().expect("the history walk does not panic"),
+            collected,
         )
-        .reduce(Collected::default, Collected::merge);
+    });
+    let history = history?;
     let repo = shared.to_thread_local();
     outcome = outcome.merge(in_history_order(&repo, &history, collected));
     outcome.stats.commits_scanned = history.commits_walked;
@@ -90,16 +102,14 @@ fn scan_git_blob(
     scanner: &dyn BlobScanner,
     repo: &gix::Repository,
     display: &str,
-    history: &History,
+    commit: Option<gix::ObjectId>,
     i: usize,
     blob: &GitBlob,
 ) -> Collected {
     let path = blob.path.to_str_lossy();
     let origin = Origin::Git {
         repository: display.to_owned(),
-        commit: blob
-            .commit
-            .map(|c| history.commits[c as usize].id.to_string()),
+        commit: commit.map(|id| id.to_string()),
         path: path.clone().into_owned(),
         blob: (blob.commit.is_none() && path.is_empty()).then(|| blob.id.to_string()),
     };
