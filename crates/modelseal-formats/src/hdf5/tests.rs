@@ -532,22 +532,38 @@ fn bad_superblocks() {
     assert_eq!(got.count(NoticeKind::Corrupt), 1, "{:?}", got.notices);
 }
 
+/// What any input may make the reader report: a bounded number of
+/// notices, attribute values made of the file's own bytes (a lossy UTF-8
+/// view: at most three bytes per input byte), short paths, no text.
+fn assert_bounded(got: &Recorder, input: &[u8]) -> Result<(), TestCaseError> {
+    prop_assert!(got.notices.len() <= 64, "{} notices", got.notices.len());
+    prop_assert!(got.texts.is_empty(), "{:?}", got.texts);
+    for (path, value) in &got.fields {
+        prop_assert!(path.len() <= 4096, "{path}");
+        prop_assert!(
+            value.len() <= 3 * input.len(),
+            "{path}: {} bytes",
+            value.len()
+        );
+    }
+    Ok(())
+}
+
 proptest! {
     #[test]
-    fn arbitrary_bytes_never_panic(tail in proptest::collection::vec(any::<u8>(), 0..512), version in 0u8..4) {
+    fn arbitrary_bytes_report_within_bounds(tail in proptest::collection::vec(any::<u8>(), 0..512), version in 0u8..4) {
         let mut data = SIGNATURE.to_vec();
         data.push(version);
         data.extend_from_slice(&tail);
-        let got = run(&data);
-        prop_assert!(got.notices.len() <= 64);
-        run_stream(&data, Limits::default());
+        assert_bounded(&run(&data), &data)?;
+        assert_bounded(&run_stream(&data, Limits::default()), &data)?;
     }
 
     #[test]
-    fn arbitrary_messages_never_panic(
+    fn arbitrary_messages_report_within_bounds(
         messages in proptest::collection::vec((any::<u8>(), proptest::collection::vec(any::<u8>(), 0..64)), 0..8),
     ) {
         let data = build::file(|_| vec![messages.clone()]);
-        run(&data);
+        assert_bounded(&run(&data), &data)?;
     }
 }

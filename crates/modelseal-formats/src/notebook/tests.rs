@@ -438,24 +438,50 @@ fn long_paths_over_many_short_strings_are_bounded() {
     assert!(reported as u64 <= 16 * notebook.len() as u64 + (1 << 20));
 }
 
+/// What any input may make the reader report: a few notices, text and
+/// values made of the notebook's own bytes (unescaped and cleaned, so never
+/// longer than a lossy UTF-8 view of the input: three bytes per input byte),
+/// short paths, and no more in all than the reporting allowance.
+fn assert_bounded(record: &Record, input: &[u8]) -> Result<(), TestCaseError> {
+    prop_assert!(record.notices().len() <= 2, "{:?}", record.notices());
+    let mut total = 0;
+    for event in &record.0 {
+        if let Field(path, value) | Text(path, value) = event {
+            prop_assert!(path.len() <= 4096, "{path}");
+            prop_assert!(
+                value.len() <= 3 * input.len(),
+                "{path}: {} bytes",
+                value.len()
+            );
+            total += value.len();
+        }
+    }
+    prop_assert!(
+        total as u64 <= 16 * input.len() as u64 + (1 << 20),
+        "{total} bytes reported"
+    );
+    Ok(())
+}
+
 proptest! {
     #[test]
-    fn arbitrary_bytes_never_panic(data in proptest::collection::vec(any::<u8>(), 0..512)) {
-        let _ = read_all(&data);
+    fn arbitrary_bytes_report_within_bounds(data in proptest::collection::vec(any::<u8>(), 0..512)) {
+        assert_bounded(&read_all(&data), &data)?;
     }
 
     #[test]
-    fn arbitrary_json_never_panics(json in arbitrary_json()) {
+    fn arbitrary_json_is_read_within_bounds(json in arbitrary_json()) {
         let notebook = format!("{{\"nbformat\": 4, \"cells\": [{json}], \"metadata\": {json}}}");
         let record = read_all(notebook.as_bytes());
         prop_assert!(!record.notices().contains(&NoticeKind::Corrupt));
+        assert_bounded(&record, notebook.as_bytes())?;
     }
 
     #[test]
-    fn mutated_fixture_never_panics(index in 0usize..LEAKY.len(), byte in any::<u8>()) {
+    fn a_mutated_fixture_reports_within_bounds(index in 0usize..LEAKY.len(), byte in any::<u8>()) {
         let mut data = LEAKY.to_vec();
         data[index] = byte;
-        let _ = read_all(&data);
+        assert_bounded(&read_all(&data), &data)?;
     }
 }
 

@@ -647,26 +647,44 @@ fn other_versions_are_unsupported_and_bad_headers_corrupt() {
     assert_eq!(kinds(&record), [NoticeKind::Corrupt]);
 }
 
+/// What any input may make the reader report: a stop and a limit at most,
+/// no more fields than bytes, each value made of the input's own bytes (a
+/// lossy UTF-8 view: at most three bytes per input byte), short paths.
+fn assert_bounded(record: &Record, input: &[u8]) -> Result<(), TestCaseError> {
+    prop_assert!(record.notices.len() <= 2, "{:?}", record.notices);
+    prop_assert!(record.fields.len() <= input.len());
+    for (path, value) in &record.fields {
+        prop_assert!(path.len() <= 4096, "{path}");
+        prop_assert!(
+            value.len() <= 3 * input.len(),
+            "{path}: {} bytes",
+            value.len()
+        );
+    }
+    Ok(())
+}
+
 proptest! {
     #[test]
-    fn arbitrary_bytes_never_panic(data in proptest::collection::vec(any::<u8>(), 0..512)) {
-        let _ = read_all(&data);
+    fn arbitrary_bytes_report_within_bounds(data in proptest::collection::vec(any::<u8>(), 0..512)) {
+        assert_bounded(&read_all(&data), &data)?;
     }
 
     #[test]
-    fn arbitrary_marshal_data_never_panics(
+    fn arbitrary_marshal_data_reports_within_bounds(
         magic in prop_oneof![Just(MAGIC_37), Just(MAGIC_310), Just(MAGIC_311)],
         body in proptest::collection::vec(any::<u8>(), 0..512),
     ) {
-        let record = read_all(&pyc(magic, &body));
+        let data = pyc(magic, &body);
+        let record = read_all(&data);
         // At most a stop and the constants limit.
-        prop_assert!(record.notices.len() <= 2);
+        assert_bounded(&record, &data)?;
     }
 
     #[test]
-    fn mutated_fixture_never_panics(index in 16usize..PY311.len(), byte in any::<u8>()) {
+    fn a_mutated_fixture_reports_within_bounds(index in 16usize..PY311.len(), byte in any::<u8>()) {
         let mut data = PY311.to_vec();
         data[index] = byte;
-        let _ = read_all(&data);
+        assert_bounded(&read_all(&data), &data)?;
     }
 }

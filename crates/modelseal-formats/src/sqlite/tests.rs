@@ -321,18 +321,41 @@ fn not_a_database_is_corrupt() {
     assert_eq!(got.count(NoticeKind::Corrupt), 1, "{got:?}");
 }
 
+/// What any input may make the reader report: a few notices, values made
+/// of the database's own bytes (a lossy UTF-8 view: at most three bytes per
+/// input byte), short paths, nothing as text or member.
+fn assert_bounded(got: &Recorder, input: &[u8]) -> Result<(), TestCaseError> {
+    prop_assert!(got.notices.len() <= 4, "{:?}", got.notices);
+    prop_assert!(got.texts.is_empty(), "{:?}", got.texts);
+    let mut total = 0;
+    for (path, value) in &got.fields {
+        prop_assert!(path.len() <= 4096, "{path}");
+        prop_assert!(
+            value.len() <= 3 * input.len(),
+            "{path}: {} bytes",
+            value.len()
+        );
+        total += value.len();
+    }
+    prop_assert!(
+        total as u64 <= 16 * input.len() as u64 + (1 << 20),
+        "{total} bytes reported"
+    );
+    Ok(())
+}
+
 proptest! {
     #[test]
-    fn arbitrary_pages_never_panic(body in proptest::collection::vec(any::<u8>(), 0..2048)) {
+    fn arbitrary_pages_report_within_bounds(body in proptest::collection::vec(any::<u8>(), 0..2048)) {
         let mut data = CLEAN[..100].to_vec();
         data.extend_from_slice(&body);
         data.resize(4096, 0);
-        run(&data);
+        assert_bounded(&run(&data), &data)?;
     }
 
     #[test]
-    fn arbitrary_bytes_never_panic(data in proptest::collection::vec(any::<u8>(), 0..600)) {
-        run(&data);
-        run_stream(&data, Limits::default());
+    fn arbitrary_bytes_report_within_bounds(data in proptest::collection::vec(any::<u8>(), 0..600)) {
+        assert_bounded(&run(&data), &data)?;
+        assert_bounded(&run_stream(&data, Limits::default()), &data)?;
     }
 }
