@@ -538,15 +538,10 @@ fn bad_superblocks() {
 fn assert_bounded(got: &Recorder, input: &[u8]) -> Result<(), TestCaseError> {
     prop_assert!(got.notices.len() <= 64, "{} notices", got.notices.len());
     prop_assert!(got.texts.is_empty(), "{:?}", got.texts);
-    for (path, value) in &got.fields {
-        prop_assert!(path.len() <= 4096, "{path}");
-        prop_assert!(
-            value.len() <= 3 * input.len(),
-            "{path}: {} bytes",
-            value.len()
-        );
-    }
-    Ok(())
+    crate::protobuf::testing::values_within_bounds(
+        got.fields.iter().map(|(p, v)| (p.as_str(), v.as_str())),
+        input,
+    )
 }
 
 proptest! {

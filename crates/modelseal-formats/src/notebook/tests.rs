@@ -444,23 +444,13 @@ fn long_paths_over_many_short_strings_are_bounded() {
 /// short paths, and no more in all than the reporting allowance.
 fn assert_bounded(record: &Record, input: &[u8]) -> Result<(), TestCaseError> {
     prop_assert!(record.notices().len() <= 2, "{:?}", record.notices());
-    let mut total = 0;
-    for event in &record.0 {
-        if let Field(path, value) | Text(path, value) = event {
-            prop_assert!(path.len() <= 4096, "{path}");
-            prop_assert!(
-                value.len() <= 3 * input.len(),
-                "{path}: {} bytes",
-                value.len()
-            );
-            total += value.len();
-        }
-    }
-    prop_assert!(
-        total as u64 <= 16 * input.len() as u64 + (1 << 20),
-        "{total} bytes reported"
-    );
-    Ok(())
+    crate::protobuf::testing::values_within_bounds(
+        record.0.iter().filter_map(|event| match event {
+            Field(path, value) | Text(path, value) => Some((path.as_str(), value.as_str())),
+            Note(..) => None,
+        }),
+        input,
+    )
 }
 
 proptest! {

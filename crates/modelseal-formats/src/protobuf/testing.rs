@@ -144,3 +144,29 @@ impl Visitor for Recorder {
         self.notices.push(notice);
     }
 }
+
+/// The bounds any input must keep a reader within, checked on what it
+/// reported as `(path, value)` pairs: short paths, values made of the
+/// input's own bytes (a lossy UTF-8 view: at most three bytes per input
+/// byte), and no more in all than the reporting allowance (16 times the
+/// input and 1 MiB).
+pub fn values_within_bounds<'a>(
+    values: impl IntoIterator<Item = (&'a str, &'a str)>,
+    input: &[u8],
+) -> Result<(), proptest::test_runner::TestCaseError> {
+    let mut total = 0u64;
+    for (path, value) in values {
+        proptest::prop_assert!(path.len() <= 4096, "{path}");
+        proptest::prop_assert!(
+            value.len() <= 3 * input.len(),
+            "{path}: {} bytes",
+            value.len()
+        );
+        total += value.len() as u64;
+    }
+    proptest::prop_assert!(
+        total <= 16 * input.len() as u64 + (1 << 20),
+        "{total} bytes reported"
+    );
+    Ok(())
+}

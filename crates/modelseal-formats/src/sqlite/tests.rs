@@ -327,21 +327,10 @@ fn not_a_database_is_corrupt() {
 fn assert_bounded(got: &Recorder, input: &[u8]) -> Result<(), TestCaseError> {
     prop_assert!(got.notices.len() <= 4, "{:?}", got.notices);
     prop_assert!(got.texts.is_empty(), "{:?}", got.texts);
-    let mut total = 0;
-    for (path, value) in &got.fields {
-        prop_assert!(path.len() <= 4096, "{path}");
-        prop_assert!(
-            value.len() <= 3 * input.len(),
-            "{path}: {} bytes",
-            value.len()
-        );
-        total += value.len();
-    }
-    prop_assert!(
-        total as u64 <= 16 * input.len() as u64 + (1 << 20),
-        "{total} bytes reported"
-    );
-    Ok(())
+    crate::protobuf::testing::values_within_bounds(
+        got.fields.iter().map(|(p, v)| (p.as_str(), v.as_str())),
+        input,
+    )
 }
 
 proptest! {
