@@ -2,8 +2,8 @@
 //!
 //! `source -> formats -> engine -> findings -> filters -> outcome`:
 //! [`source`] enumerates what to read, [`chunk`] streams each blob through the
-//! engine with overlapping chunks, [`finding`] turns matches into findings
-//! (with [`snippet`] masking the line around them), [`filter`] applies
+//! engine with overlapping chunks, `finding` turns matches into findings
+//! (with `snippet` masking the line around them), [`filter`] applies
 //! allowlists, inline ignores and baselines, [`pipeline`] runs it all in
 //! parallel, and [`outcome`] holds what it produced. The finding model
 //! itself lives in `modelseal-findings`, shared with every report. The
