@@ -97,43 +97,31 @@ fn secrets_are_masked_unless_asked() {
 #[test]
 fn every_format_in_the_example_is_read() {
     let (stdout, _) = scan_example(&["--format", "jsonl"]);
-    let found: Vec<(String, String)> = stdout
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
-        .map(|f| {
+    crate::assert_found(
+        &crate::rules_at(&stdout),
+        &[
             (
-                f["rule"].as_str().unwrap().to_owned(),
-                crate::location_text(&f["location"]),
-            )
-        })
-        .collect();
-    for (rule, location) in [
-        (
-            "aws-secret-access-key",
-            "examples/sentiment-model/logs.zip!/run1/train.log:12",
-        ),
-        (
-            "huggingface-user-access-token",
-            "examples/sentiment-model/training_args.bin#pickle/hub_token",
-        ),
-        (
-            "username-in-home-path",
-            "examples/sentiment-model/model.safetensors#__metadata__.source",
-        ),
-        (
-            "postgres-url-password",
-            "examples/sentiment-model/notebooks/debug.ipynb#cells[1].outputs[0].traceback:3",
-        ),
-        (
-            "internal-hostname",
-            "examples/sentiment-model/runs/events.out.tfevents.1776244321.gpu-node-7.research.corp.4242.0#filename/hostname",
-        ),
-    ] {
-        assert!(
-            found.iter().any(|(r, l)| r == rule && l == location),
-            "{rule} at {location} not in {found:#?}"
-        );
-    }
+                "aws-secret-access-key",
+                "examples/sentiment-model/logs.zip!/run1/train.log:12",
+            ),
+            (
+                "huggingface-user-access-token",
+                "examples/sentiment-model/training_args.bin#pickle/hub_token",
+            ),
+            (
+                "username-in-home-path",
+                "examples/sentiment-model/model.safetensors#__metadata__.source",
+            ),
+            (
+                "postgres-url-password",
+                "examples/sentiment-model/notebooks/debug.ipynb#cells[1].outputs[0].traceback:3",
+            ),
+            (
+                "internal-hostname",
+                "examples/sentiment-model/runs/events.out.tfevents.1776244321.gpu-node-7.research.corp.4242.0#filename/hostname",
+            ),
+        ],
+    );
 }
 
 #[test]

@@ -56,3 +56,27 @@ pub fn location_text(location: &serde_json::Value) -> String {
     }
     text
 }
+
+/// Each finding of a JSON Lines report as `(rule, location text)`.
+pub fn rules_at(jsonl: &str) -> Vec<(String, String)> {
+    jsonl
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_owned(),
+                location_text(&f["location"]),
+            )
+        })
+        .collect()
+}
+
+/// Asserts that each `(rule, location)` is among `found`, exactly.
+pub fn assert_found(found: &[(String, String)], expected: &[(&str, &str)]) {
+    for (rule, location) in expected {
+        assert!(
+            found.iter().any(|(r, l)| r == rule && l == location),
+            "{rule} at {location} not in {found:#?}"
+        );
+    }
+}

@@ -2,7 +2,7 @@
 //! repository root, with configuration discovery on. The command is read out
 //! of README.md, so the two cannot drift apart.
 
-use crate::{location_text, modelseal, repo_root};
+use crate::{assert_found, modelseal, repo_root, rules_at};
 
 /// The README's two quick-start commands: the first `cargo run` line and the
 /// test command that follows it, in the README's first fenced blocks.
@@ -72,36 +72,23 @@ fn the_quick_start_reports_the_leaks_with_discovery_on() {
         .args(["--format", "jsonl"])
         .output()
         .unwrap();
-    let found: Vec<(String, String)> = String::from_utf8(output.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
-        .map(|f| {
+    assert_found(
+        &rules_at(&String::from_utf8(output.stdout).unwrap()),
+        &[
             (
-                f["rule"].as_str().unwrap().to_owned(),
-                location_text(&f["location"]),
-            )
-        })
-        .collect();
-    for (rule, location) in [
-        (
-            "aws-access-key-id",
-            "examples/sentiment-model/logs.zip!/run1/train.log:11",
-        ),
-        (
-            "aws-secret-access-key",
-            "examples/sentiment-model/logs.zip!/run1/train.log:12",
-        ),
-        (
-            "huggingface-user-access-token",
-            "examples/sentiment-model/training_args.bin#pickle/hub_token",
-        ),
-    ] {
-        assert!(
-            found.iter().any(|(r, l)| r == rule && l == location),
-            "{rule} at {location} not in {found:#?}"
-        );
-    }
+                "aws-access-key-id",
+                "examples/sentiment-model/logs.zip!/run1/train.log:11",
+            ),
+            (
+                "aws-secret-access-key",
+                "examples/sentiment-model/logs.zip!/run1/train.log:12",
+            ),
+            (
+                "huggingface-user-access-token",
+                "examples/sentiment-model/training_args.bin#pickle/hub_token",
+            ),
+        ],
+    );
 }
 
 #[test]
