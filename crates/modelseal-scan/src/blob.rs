@@ -29,6 +29,10 @@ pub trait BlobScanner: Sync {
     /// Scans structured values (an image configuration), each read as the
     /// line `path = "value"` and located at `origin#path`.
     fn scan_fields(&self, origin: Origin, fields: &[(String, String)]) -> ScanOutcome;
+    /// Scans a big plain-text file on disk (already recognised as text) by
+    /// positioned reads on every core, as [`BlobScanner::scan_blob`] would.
+    #[cfg(unix)]
+    fn scan_text_file(&self, origin: Origin, file: &std::fs::File, size: u64) -> ScanOutcome;
     /// The allowlists, for sources that skip a path before reading it.
     fn filters(&self) -> &Filters;
     /// Limits on archives and nested formats.

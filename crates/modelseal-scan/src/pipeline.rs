@@ -150,6 +150,23 @@ impl BlobScanner for Scanner {
         outcome
     }
 
+    #[cfg(unix)]
+    fn scan_text_file(&self, origin: Origin, file: &std::fs::File, size: u64) -> ScanOutcome {
+        let mut outcome = ScanOutcome::default();
+        let budget = Budget::new(self.settings.limits);
+        let mut visitor = BlobScan::new(
+            self.judge(),
+            self.settings.chunk_size,
+            &budget,
+            Location::at(origin),
+            &mut outcome,
+        );
+        visitor.text_file(file, size);
+        visitor.finish();
+        outcome.stats.files_scanned += 1;
+        outcome
+    }
+
     fn scan_fields(&self, origin: Origin, fields: &[(String, String)]) -> ScanOutcome {
         let mut outcome = ScanOutcome::default();
         let budget = Budget::new(self.settings.limits);

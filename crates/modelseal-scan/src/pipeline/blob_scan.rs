@@ -129,6 +129,98 @@ impl<'a> BlobScan<'a> {
     }
 }
 
+impl BlobScan<'_> {
+    /// A big plain-text file on disk, its chunks read and scanned on every
+    /// core ([`crate::chunk::scan_file_at`]).
+    ///
+    /// Fingerprints are taken, filters applied and repeats within a chunk
+    /// dropped in the chunk's task; only new values come back whole.
+    #[cfg(unix)]
+    pub(super) fn text_file(&mut self, file: &std::fs::File, size: u64) {
+        let judge = self.judge;
+        let prepare = |hit: Hit, chunk: &mut JudgedChunk| {
+            let Some(print) = judge.accept(&hit) else {
+                chunk.suppressed += 1;
+                return;
+            };
+            if let Some(&i) = chunk.seen.get(&print) {
+                chunk.values[i].1 += 1;
+            } else {
+                chunk.seen.insert(print.clone(), chunk.values.len());
+                chunk.values.push((print, 1, hit));
+            }
+        };
+        let result =
+            crate::chunk::scan_file_at(judge.rules, file, size, prepare, |chunk, lines_before| {
+                self.outcome.stats.suppressed += chunk.suppressed;
+                for (print, count, mut hit) in chunk.values {
+                    if let Some(&index) = self.first_seen.get(&print) {
+                        self.outcome.findings[index].occurrences += count;
+                        continue;
+                    }
+                    hit.line += lines_before;
+                    self.first_seen
+                        .insert(print.clone(), self.outcome.findings.len());
+                    let mut at = self.location.clone();
+                    at.line = Some(hit.line);
+                    at.column = Some(hit.column);
+                    let mut finding = self.judge.finding(at, &hit, print);
+                    finding.occurrences = count;
+                    self.outcome.findings.push(finding);
+                }
+            });
+        self.text_done(None, result);
+    }
+
+    /// Each hit is recorded as it comes: a log with a million repeats of
+    /// one clue holds one finding and a count, never the million hits.
+    fn hit(&mut self, field: Option<&str>, hit: &Hit) {
+        self.record(
+            |blob| {
+                let mut at = blob.clone();
+                at.field = field.map(str::to_owned);
+                at.line = Some(hit.line);
+                at.column = Some(hit.column);
+                at
+            },
+            hit,
+        );
+    }
+
+    /// Counts what a text read, or names where and why it stopped.
+    fn text_done(&mut self, field: Option<&str>, result: std::io::Result<u64>) {
+        match result {
+            Ok(bytes) => self.outcome.stats.bytes_scanned += bytes,
+            Err(e) => {
+                let message = limit_message(&e).map_or_else(
+                    || {
+                        format!(
+                            "read stopped part-way ({}); findings before that point are kept",
+                            describe_io(&e)
+                        )
+                    },
+                    |limit| format!("{limit}; findings before that point are kept"),
+                );
+                let member = field.map(|f| format!("#{f}"));
+                self.problem(
+                    None,
+                    member.map_or(message.clone(), |m| format!("{m}: {message}")),
+                );
+            }
+        }
+    }
+}
+
+/// A chunk's hits, judged in its task: how many a filter accepted, and each
+/// value once (fingerprint, occurrences, its first hit), in order.
+#[cfg(unix)]
+#[derive(Default)]
+struct JudgedChunk {
+    suppressed: u64,
+    values: Vec<(String, u64, Hit)>,
+    seen: HashMap<String, usize>,
+}
+
 /// A value on one line: quotes, backslashes and control characters escaped
 /// the way JSON escapes them, so `\n` inside a PEM key stays on the line.
 fn escape_into(value: &[u8], out: &mut Vec<u8>) {
@@ -158,40 +250,9 @@ impl std::fmt::Write for Utf8Sink<'_> {
 
 impl Visitor for BlobScan<'_> {
     fn text(&mut self, field: Option<&str>, text: &mut dyn Read) {
-        // Each hit is recorded as it comes: a log with a million repeats of
-        // one clue holds one finding and a count, never the million hits.
         let (rules, chunk_size) = (self.judge.rules, self.chunk_size);
-        let result = scan_stream(rules, text, chunk_size, |hit| {
-            self.record(
-                |blob| {
-                    let mut at = blob.clone();
-                    at.field = field.map(str::to_owned);
-                    at.line = Some(hit.line);
-                    at.column = Some(hit.column);
-                    at
-                },
-                &hit,
-            );
-        });
-        match result {
-            Ok(bytes) => self.outcome.stats.bytes_scanned += bytes,
-            Err(e) => {
-                let message = limit_message(&e).map_or_else(
-                    || {
-                        format!(
-                            "read stopped part-way ({}); findings before that point are kept",
-                            describe_io(&e)
-                        )
-                    },
-                    |limit| format!("{limit}; findings before that point are kept"),
-                );
-                let member = field.map(|f| format!("#{f}"));
-                self.problem(
-                    None,
-                    member.map_or(message.clone(), |m| format!("{m}: {message}")),
-                );
-            }
-        }
+        let result = scan_stream(rules, text, chunk_size, |hit| self.hit(field, &hit));
+        self.text_done(field, result);
     }
 
     fn field(&mut self, path: &str, value: &[u8]) {

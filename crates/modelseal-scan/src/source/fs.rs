@@ -40,6 +40,23 @@ pub fn scan_paths(
     outcome
 }
 
+/// Plain text files at least this big are read by every core at once.
+#[cfg(unix)]
+const BIG_TEXT: u64 = 64 << 20;
+
+/// Whether the file's first bytes and name make it plain text (no archive,
+/// no model format, no compression), read from the start without moving
+/// the file's position.
+#[cfg(unix)]
+fn is_plain_text(file: &std::fs::File, name: &str) -> bool {
+    use std::os::unix::fs::FileExt;
+    let mut head = vec![0; modelseal_formats::SNIFF_LEN];
+    let Ok(n) = file.read_at(&mut head, 0) else {
+        return false;
+    };
+    modelseal_formats::recognize(name, &head[..n]) == modelseal_formats::Kind::Text
+}
+
 /// Scans standard input as one stream, named `-` in findings.
 pub fn scan_stdin(scanner: &dyn BlobScanner) -> ScanOutcome {
     let stdin = std::io::stdin();
@@ -79,6 +96,10 @@ fn scan_file(scanner: &dyn BlobScanner, file: &FileEntry) -> ScanOutcome {
                 .path
                 .file_name()
                 .map_or_else(|| display.clone(), |n| n.to_string_lossy().into_owned());
+            #[cfg(unix)]
+            if file.size >= BIG_TEXT && is_plain_text(&handle, &name) {
+                return scanner.scan_text_file(Origin::file(display), &handle, file.size);
+            }
             scanner.scan_blob(SourceBlob {
                 origin: Origin::file(display),
                 name: &name,

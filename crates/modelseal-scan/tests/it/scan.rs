@@ -218,3 +218,78 @@ fn a_clue_beside_a_secret_does_not_reveal_it() {
         assert!(!finding.secret.contains(password), "{}", finding.rule);
     }
 }
+
+/// A big text file read by positioned chunks on every core gives exactly the
+/// findings, counts and suppressions of the same file read as one stream:
+/// values repeated across chunk boundaries are one finding with their
+/// count, at their first place, and inline ignores still hold.
+#[cfg(unix)]
+#[test]
+fn a_big_text_file_read_in_parallel_finds_what_a_stream_finds() {
+    use std::fmt::Write as _;
+    use std::io::Write as _;
+
+    use modelseal_scan::pipeline::{BlobScanner, SourceBlob};
+    use modelseal_scan::{Origin, ScanOutcome};
+
+    let mut text = String::new();
+    let mut line = 0u64;
+    while text.len() < 3 << 20 {
+        line += 1;
+        let _ = match line % 97 {
+            0 => writeln!(text, "AWS_ACCESS_KEY_ID={}", aws_key()),
+            13 => writeln!(text, "AWS_ACCESS_KEY_ID={} # modelseal:ignore", aws_key()),
+            41 => writeln!(
+                text,
+                "loaded shard from s3://acme-shards-{}/part-{line:05}.parquet",
+                line % 3
+            ),
+            _ => writeln!(text, "step {line} loss 0.{line:04} lr 3e-4 host=localhost"),
+        };
+    }
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    file.write_all(text.as_bytes()).unwrap();
+    let path = file.path().to_string_lossy().into_owned();
+    let scanner = scanner();
+
+    let mut handle = std::fs::File::open(file.path()).unwrap();
+    let streamed = scanner.scan_blob(SourceBlob {
+        origin: Origin::file(path.clone()),
+        name: "train.log",
+        filter_path: None,
+        provenance: None,
+        data: modelseal_formats::Blob::Seekable(&mut handle),
+    });
+    let parallel = scanner.scan_text_file(Origin::file(path), &handle, text.len() as u64);
+
+    let view = |outcome: &ScanOutcome| {
+        let mut findings: Vec<_> = outcome
+            .findings
+            .iter()
+            .map(|f| {
+                (
+                    f.location.to_string(),
+                    f.rule.clone(),
+                    f.occurrences,
+                    f.fingerprint.clone(),
+                    f.snippet.clone(),
+                )
+            })
+            .collect();
+        findings.sort();
+        findings
+    };
+    assert_eq!(view(&parallel), view(&streamed));
+    assert!(
+        parallel
+            .findings
+            .iter()
+            .any(|f| f.rule == "aws-access-key-id" && f.occurrences > 100),
+        "{:?}",
+        view(&parallel)
+    );
+    assert_eq!(parallel.stats.suppressed, streamed.stats.suppressed);
+    assert!(parallel.stats.suppressed > 100);
+    assert_eq!(parallel.stats.bytes_scanned, text.len() as u64);
+    assert!(parallel.problems.is_empty(), "{:?}", parallel.problems);
+}
