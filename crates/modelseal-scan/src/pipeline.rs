@@ -106,6 +106,26 @@ impl Scanner {
         outcome
     }
 
+    /// Runs `read` with a fresh visitor and budget for a blob from `origin`,
+    /// and counts the blob as scanned unless it was binary of no format.
+    fn visit(&self, origin: Origin, read: impl FnOnce(&mut BlobScan<'_>, &Budget)) -> ScanOutcome {
+        let mut outcome = ScanOutcome::default();
+        let budget = Budget::new(self.settings.limits);
+        let mut visitor = BlobScan::new(
+            self.judge(),
+            self.settings.chunk_size,
+            &budget,
+            Location::at(origin),
+            &mut outcome,
+        );
+        read(&mut visitor, &budget);
+        visitor.finish();
+        if !visitor.binary {
+            outcome.stats.files_scanned += 1;
+        }
+        outcome
+    }
+
     /// What decides which hits become findings, and how.
     fn judge(&self) -> Judge<'_> {
         Judge {
@@ -121,27 +141,18 @@ use blob_scan::BlobScan;
 
 impl BlobScanner for Scanner {
     fn scan_blob(&self, blob: SourceBlob<'_>) -> ScanOutcome {
-        let mut outcome = ScanOutcome::default();
         if blob
             .filter_path
             .is_some_and(|path| self.filters.allows(path))
         {
-            outcome.stats.paths_allowlisted += 1;
-            return outcome;
+            let mut skipped = ScanOutcome::default();
+            skipped.stats.paths_allowlisted += 1;
+            return skipped;
         }
-        let budget = Budget::new(self.settings.limits);
-        let mut visitor = BlobScan::new(
-            self.judge(),
-            self.settings.chunk_size,
-            &budget,
-            Location::at(blob.origin),
-            &mut outcome,
-        );
-        modelseal_formats::read(blob.name, blob.data, &mut visitor, &budget);
-        visitor.finish();
-        if !visitor.binary {
-            outcome.stats.files_scanned += 1;
-        }
+        let (name, data) = (blob.name, blob.data);
+        let mut outcome = self.visit(blob.origin, |visitor, budget| {
+            modelseal_formats::read(name, data, visitor, budget);
+        });
         if let Some(provenance) = blob.provenance {
             for finding in &mut outcome.findings {
                 finding.provenance = Some(provenance.clone());
@@ -152,39 +163,15 @@ impl BlobScanner for Scanner {
 
     #[cfg(unix)]
     fn scan_text_file(&self, origin: Origin, file: &std::fs::File, size: u64) -> ScanOutcome {
-        let mut outcome = ScanOutcome::default();
-        let budget = Budget::new(self.settings.limits);
-        let mut visitor = BlobScan::new(
-            self.judge(),
-            self.settings.chunk_size,
-            &budget,
-            Location::at(origin),
-            &mut outcome,
-        );
-        visitor.text_file(file, size);
-        visitor.finish();
-        outcome.stats.files_scanned += 1;
-        outcome
+        self.visit(origin, |visitor, _| visitor.text_file(file, size))
     }
 
     fn scan_fields(&self, origin: Origin, fields: &[(String, String)]) -> ScanOutcome {
-        let mut outcome = ScanOutcome::default();
-        let budget = Budget::new(self.settings.limits);
-        {
-            let mut visitor = BlobScan::new(
-                self.judge(),
-                self.settings.chunk_size,
-                &budget,
-                Location::at(origin),
-                &mut outcome,
-            );
+        self.visit(origin, |visitor, _| {
             for (path, value) in fields {
                 visitor.field(path, value.as_bytes());
             }
-            visitor.finish();
-        }
-        outcome.stats.files_scanned += 1;
-        outcome
+        })
     }
 
     fn filters(&self) -> &Filters {
